@@ -1,0 +1,217 @@
+// Command stripe_exporter serves a Stripe account's balance as Prometheus
+// metrics, fetched from the Stripe API on every scrape.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	sloggokit "github.com/tjhop/slog-gokit"
+
+	"github.com/stripe-exporter/stripe_exporter/collector"
+	"github.com/stripe-exporter/stripe_exporter/stripe"
+)
+
+const exporterName = "stripe_exporter"
+
+// defaultAddress is outside 9100-9999, which Prometheus's list of default
+// exporter ports has filled, and below Linux's ephemeral port range.
+const defaultAddress = ":19550"
+
+// keyEnv names the environment variable that holds the API key. The key is
+// never taken as a flag, so it does not show in the process's arguments.
+const keyEnv = "STRIPE_API_KEY"
+
+type config struct {
+	keyFile       string
+	apiURL        string
+	accounts      []string
+	transactions  []string
+	timeout       time.Duration
+	timeoutOffset time.Duration
+	maxRetries    int
+	rateLimit     float64
+	telemetryPath string
+	logLevel      string
+	logFormat     string
+	web           *web.FlagConfig
+}
+
+func newApp() (*kingpin.Application, *config) {
+	app := kingpin.New(exporterName, "Prometheus exporter for the balance of a Stripe account.")
+	c := &config{}
+	app.Flag("stripe.api-key-file", "File holding the Stripe API key (instead of the "+keyEnv+" environment variable). A restricted key (rk_...) with read access to Balance is enough.").
+		PlaceHolder("PATH").StringVar(&c.keyFile)
+	app.Flag("stripe.api-url", "Base URL of the Stripe API.").
+		Default("https://api.stripe.com").StringVar(&c.apiURL)
+	app.Flag("stripe.account", "Connected account whose balance to export besides the key's own (acct_...). Repeatable.").
+		PlaceHolder("acct_...").StringsVar(&c.accounts)
+	app.Flag("stripe.balance-transaction", "Balance transaction to export (txn_..., or acct_.../txn_... for one of a connected account). Repeatable.").
+		PlaceHolder("ID").StringsVar(&c.transactions)
+	app.Flag("stripe.timeout", "Longest time one scrape may spend on Stripe, retries included; a shorter Prometheus scrape timeout wins.").
+		Default("10s").DurationVar(&c.timeout)
+	app.Flag("stripe.timeout-offset", "Subtracted from Prometheus's scrape timeout (X-Prometheus-Scrape-Timeout-Seconds) to leave time to answer.").
+		Default("500ms").DurationVar(&c.timeoutOffset)
+	app.Flag("stripe.max-retries", "Retries of a failed Stripe request (connection errors, 409, 429, 5xx), within the scrape's deadline.").
+		Default("2").IntVar(&c.maxRetries)
+	app.Flag("stripe.rate-limit", "Most requests per second sent to Stripe, over all scrapes together.").
+		Default("20").Float64Var(&c.rateLimit)
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
+		Default("/metrics").StringVar(&c.telemetryPath)
+	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").
+		Default("info").EnumVar(&c.logLevel, "debug", "info", "warn", "error")
+	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").
+		Default("logfmt").EnumVar(&c.logFormat, "logfmt", "json")
+	c.web = kingpinflag.AddFlags(app, defaultAddress)
+	app.Version(version.Print(exporterName))
+	app.HelpFlag.Short('h')
+	return app, c
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stderr io.Writer) int {
+	app, cfg := newApp()
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "%s: %v (see --help)\n", exporterName, err)
+		return 2
+	}
+	base, logger := newLoggers(cfg.logLevel, cfg.logFormat, stderr)
+	fail := func(msg string, err error) int {
+		level.Error(logger).Log("msg", msg, "err", err)
+		return 1
+	}
+
+	key, err := loadKey(getenv, cfg.keyFile)
+	if err != nil {
+		return fail("cannot load the Stripe API key", err)
+	}
+	kind, err := stripe.CheckKey(key)
+	if err != nil {
+		return fail("cannot use the Stripe API key", err)
+	}
+	if kind == stripe.SecretKey {
+		level.Warn(logger).Log("msg", "using a secret key (sk_), which can do anything on the account; a restricted key (rk_) with read access to Balance is safer")
+	}
+	targets, err := buildTargets(cfg.accounts, cfg.transactions)
+	if err != nil {
+		return fail("invalid account or balance transaction", err)
+	}
+	if cfg.timeout <= 0 {
+		return fail("invalid --stripe.timeout", fmt.Errorf("%v is not a positive duration", cfg.timeout))
+	}
+	if cfg.timeoutOffset < 0 {
+		return fail("invalid --stripe.timeout-offset", fmt.Errorf("%v is negative", cfg.timeoutOffset))
+	}
+	if !strings.HasPrefix(cfg.telemetryPath, "/") || cfg.telemetryPath == "/" {
+		return fail("invalid --web.telemetry-path", fmt.Errorf("%q must start with / and not be / itself", cfg.telemetryPath))
+	}
+
+	metrics := collector.NewMetrics()
+	api, err := stripe.New(stripe.Config{
+		Key:        key,
+		URL:        cfg.apiURL,
+		MaxRetries: cfg.maxRetries,
+		RateLimit:  cfg.rateLimit,
+		Observer:   metrics,
+	})
+	if err != nil {
+		return fail("invalid Stripe client settings (--stripe.api-url, --stripe.max-retries, --stripe.rate-limit)", err)
+	}
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		versioncollector.NewCollector(exporterName),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics,
+	)
+	scrapes := &metricsHandler{
+		client:   stripe.NewShared(api),
+		targets:  targets,
+		metrics:  metrics,
+		exporter: registry,
+		timeout:  cfg.timeout,
+		offset:   cfg.timeoutOffset,
+		logger:   logger,
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, scrapes))
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "Stripe Exporter",
+		Description: "Prometheus exporter for the balance of a Stripe account",
+		Version:     version.Info(),
+		Links:       []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}},
+	})
+	if err != nil {
+		return fail("cannot build the landing page", err)
+	}
+	mux.Handle("/", landing)
+
+	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "accounts", len(targets), "api_url", cfg.apiURL)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, mux, cfg.web, base, logger); err != nil {
+		return fail("HTTP server failed", err)
+	}
+	return 0
+}
+
+// serve answers HTTP until ctx ends, then lets scrapes in progress finish.
+func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, base, logger log.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- web.ListenAndServe(srv, flags, slog.New(sloggokit.NewGoKitHandler(base, nil)))
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	level.Info(logger).Log("msg", "shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newLoggers returns the logger for the exporter's own messages, and a base
+// without time or caller for the slog bridge, which adds both itself.
+func newLoggers(lvl, format string, w io.Writer) (base, logger log.Logger) {
+	w = log.NewSyncWriter(w)
+	if format == "json" {
+		base = log.NewJSONLogger(w)
+	} else {
+		base = log.NewLogfmtLogger(w)
+	}
+	base = level.NewFilter(base, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
+	return base, log.With(base, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+}

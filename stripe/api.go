@@ -1,0 +1,280 @@
+package stripe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	sdk "github.com/stripe/stripe-go/v85"
+	"golang.org/x/time/rate"
+)
+
+// Endpoint names used in errors and passed to the Observer.
+const (
+	EndpointBalance            = "balance"
+	EndpointBalanceTransaction = "balance_transaction"
+)
+
+// Observer is told about every HTTP attempt the client makes, so the caller
+// can count them without this package knowing how.
+type Observer interface {
+	// ObserveRequest reports one attempt; code is the HTTP status, or 0 when
+	// no response arrived.
+	ObserveRequest(endpoint string, code int, took time.Duration)
+	// ObserveRetry reports that a failed attempt is about to be retried.
+	ObserveRetry(endpoint string)
+}
+
+// Config configures an APIClient.
+type Config struct {
+	// Key is the secret or restricted API key.
+	Key string
+	// URL is the API's base URL, without /v1.
+	URL string
+	// MaxRetries bounds the retries after a failed attempt; the caller's
+	// deadline bounds them too.
+	MaxRetries int
+	// RateLimit is the most requests per second sent to Stripe, over all
+	// calls of this client together.
+	RateLimit float64
+	// Observer, when set, is told about each attempt.
+	Observer Observer
+	// Transport carries the requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// APIClient is a Client that calls the Stripe API through the official SDK.
+//
+// The SDK's own retries are turned off: they do not retry JSON error bodies
+// on 5xx or 429 (only 429 lock timeouts), ignore Stripe-Should-Retry on those,
+// and sleep without looking at the context, so a scrape could overrun its
+// deadline. The client retries by itself instead, within the deadline.
+type APIClient struct {
+	sdk        *sdk.Client
+	key        string
+	limiter    *rate.Limiter
+	maxRetries int
+	observer   Observer
+	// backoff is how long to wait before retry number n (from 0).
+	backoff func(n int) time.Duration
+}
+
+// New returns a client for the API at cfg.URL.
+func New(cfg Config) (*APIClient, error) {
+	if _, err := CheckKey(cfg.Key); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("the Stripe API URL %q is not an http or https URL with a host, like https://api.stripe.com", cfg.URL)
+	}
+	if cfg.MaxRetries < 0 {
+		return nil, fmt.Errorf("max retries is %d: want 0 or more", cfg.MaxRetries)
+	}
+	if cfg.RateLimit <= 0 {
+		return nil, fmt.Errorf("rate limit is %g requests per second: want more than 0", cfg.RateLimit)
+	}
+	transport := cfg.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	observer := cfg.Observer
+	if observer == nil {
+		observer = nopObserver{}
+	}
+	backend := sdk.GetBackendWithConfig(sdk.APIBackend, &sdk.BackendConfig{
+		URL:               sdk.String(strings.TrimSuffix(cfg.URL, "/")),
+		HTTPClient:        &http.Client{Transport: recordingTransport{next: transport}},
+		MaxNetworkRetries: sdk.Int64(0),
+		EnableTelemetry:   sdk.Bool(false),
+		// The SDK would log failures on its own, unredacted and unleveled;
+		// the caller logs them once, from the returned error.
+		LeveledLogger: &sdk.LeveledLogger{Level: sdk.LevelNull},
+	})
+	return &APIClient{
+		sdk:        sdk.NewClient(cfg.Key, sdk.WithBackends(&sdk.Backends{API: backend})),
+		key:        cfg.Key,
+		limiter:    rate.NewLimiter(rate.Limit(cfg.RateLimit), 1),
+		maxRetries: cfg.MaxRetries,
+		observer:   observer,
+		backoff:    jitteredBackoff,
+	}, nil
+}
+
+// Balance retrieves the balance of account ("" for the key's own account).
+func (c *APIClient) Balance(ctx context.Context, account string) (*Balance, error) {
+	params := &sdk.BalanceRetrieveParams{}
+	if account != "" {
+		params.SetStripeAccount(account)
+	}
+	var b *sdk.Balance
+	err := c.call(ctx, EndpointBalance, func(ctx context.Context) (err error) {
+		b, err = c.sdk.V1Balance.Retrieve(ctx, params)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return balanceFromSDK(b), nil
+}
+
+// BalanceTransaction retrieves one balance transaction of account ("" for
+// the key's own account).
+func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) (*BalanceTransaction, error) {
+	params := &sdk.BalanceTransactionRetrieveParams{}
+	if account != "" {
+		params.SetStripeAccount(account)
+	}
+	var t *sdk.BalanceTransaction
+	err := c.call(ctx, EndpointBalanceTransaction, func(ctx context.Context) (err error) {
+		t, err = c.sdk.V1BalanceTransactions.Retrieve(ctx, id, params)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return transactionFromSDK(t), nil
+}
+
+// call runs attempt until it succeeds, fails in a way not worth retrying,
+// runs out of retries, or would overrun ctx's deadline.
+func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(context.Context) error) error {
+	for n := 0; ; n++ {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return &Error{Endpoint: endpoint, Err: fmt.Errorf("wait for rate limiter: %w", err)}
+		}
+		var resp response
+		start := time.Now()
+		err := attempt(context.WithValue(ctx, responseKey{}, &resp))
+		c.observer.ObserveRequest(endpoint, resp.status, time.Since(start))
+		if err == nil {
+			return nil
+		}
+		if n >= c.maxRetries || !retryable(ctx, &resp) {
+			return c.newError(endpoint, &resp, err)
+		}
+		wait := c.backoff(n)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return c.newError(endpoint, &resp, err)
+		}
+		c.observer.ObserveRetry(endpoint)
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return c.newError(endpoint, &resp, err)
+		case <-timer.C:
+		}
+	}
+}
+
+// retryable follows Stripe's advice: its Stripe-Should-Retry header wins;
+// without it, connection failures, 409, 429 and 5xx are worth another try.
+func retryable(ctx context.Context, resp *response) bool {
+	if ctx.Err() != nil || !resp.sent {
+		return false
+	}
+	switch resp.shouldRetry {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return resp.status == 0 ||
+		resp.status == http.StatusConflict ||
+		resp.status == http.StatusTooManyRequests ||
+		resp.status >= http.StatusInternalServerError
+}
+
+const (
+	backoffBase = 250 * time.Millisecond
+	backoffMax  = 4 * time.Second
+)
+
+// jitteredBackoff doubles the wait with each retry and picks a point in its
+// upper half at random, so scrapes that failed together do not retry in step.
+func jitteredBackoff(n int) time.Duration {
+	d := backoffMax
+	if n < 5 {
+		d = min(backoffBase<<n, backoffMax)
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// newError turns whatever the SDK returned into an *Error with the key
+// removed from every piece of text.
+func (c *APIClient) newError(endpoint string, resp *response, err error) *Error {
+	e := &Error{Endpoint: endpoint, Status: resp.status, RequestID: resp.requestID}
+	var se *sdk.Error
+	if errors.As(err, &se) {
+		e.Type = string(se.Type)
+		e.Code = string(se.Code)
+		e.Message = redact(se.Msg, c.key)
+		if se.RequestID != "" {
+			e.RequestID = se.RequestID
+		}
+		return e
+	}
+	e.Err = redactedError{msg: redact(err.Error(), c.key), err: err}
+	return e
+}
+
+// redact removes key from s. Stripe masks keys in its own messages, but a
+// proxy, a mock or a broken body sample may not.
+func redact(s, key string) string {
+	if key == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, key, "[REDACTED]")
+}
+
+// redactedError keeps the chain of err for errors.Is (deadlines, for one)
+// but prints the redacted text.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }
+
+// response is what recordingTransport saw of one attempt's HTTP response.
+type response struct {
+	sent        bool
+	status      int
+	shouldRetry string
+	requestID   string
+}
+
+type responseKey struct{}
+
+// recordingTransport notes the status and headers of each response, which
+// the SDK does not return for every kind of failure (a non-JSON error body
+// loses them, for one).
+type recordingTransport struct {
+	next http.RoundTripper
+}
+
+func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r, _ := req.Context().Value(responseKey{}).(*response)
+	if r != nil {
+		r.sent = true
+	}
+	resp, err := t.next.RoundTrip(req)
+	if r != nil && resp != nil {
+		r.status = resp.StatusCode
+		r.shouldRetry = resp.Header.Get("Stripe-Should-Retry")
+		r.requestID = resp.Header.Get("Request-Id")
+	}
+	return resp, err
+}
+
+type nopObserver struct{}
+
+func (nopObserver) ObserveRequest(string, int, time.Duration) {}
+func (nopObserver) ObserveRetry(string)                       {}

@@ -1,0 +1,83 @@
+package stripe
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Shared wraps a Client so that concurrent callers asking for the same thing
+// share one call, and a settled balance transaction is fetched only once.
+// Twenty scrapes arriving together then cost one balance call, not twenty.
+type Shared struct {
+	next  Client
+	calls singleflight.Group
+
+	mu      sync.Mutex
+	settled map[string]*BalanceTransaction
+}
+
+// NewShared returns a Shared in front of next.
+func NewShared(next Client) *Shared {
+	return &Shared{next: next, settled: map[string]*BalanceTransaction{}}
+}
+
+// Balance implements Client.
+func (s *Shared) Balance(ctx context.Context, account string) (*Balance, error) {
+	v, err := s.share(ctx, "balance\x00"+account, func(ctx context.Context) (any, error) {
+		return s.next.Balance(ctx, account)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Balance), nil
+}
+
+// BalanceTransaction implements Client. A transaction whose funds are
+// available can no longer change, so it is kept and never fetched again.
+func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*BalanceTransaction, error) {
+	key := account + "\x00" + id
+	s.mu.Lock()
+	t, ok := s.settled[key]
+	s.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	v, err := s.share(ctx, "txn\x00"+key, func(ctx context.Context) (any, error) {
+		t, err := s.next.BalanceTransaction(ctx, account, id)
+		if err == nil && t.Settled() {
+			s.mu.Lock()
+			s.settled[key] = t
+			s.mu.Unlock()
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*BalanceTransaction), nil
+}
+
+// share runs fn once for all callers with the same key at the same time.
+// The call is not cancelled when the caller that started it goes away, since
+// others may be waiting on it, but it ends at that caller's deadline; each
+// caller stops waiting at its own.
+func (s *Shared) share(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	ch := s.calls.DoChan(key, func() (any, error) {
+		callCtx := context.WithoutCancel(ctx)
+		if deadline, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			callCtx, cancel = context.WithDeadline(callCtx, deadline)
+			defer cancel()
+		}
+		return fn(callCtx)
+	})
+	select {
+	case r := <-ch:
+		return r.Val, r.Err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for shared call: %w", context.Cause(ctx))
+	}
+}

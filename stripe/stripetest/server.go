@@ -1,0 +1,199 @@
+// Package stripetest is a fake Stripe API for tests: scripted balances and
+// balance transactions per account, and scripted faults.
+package stripetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Key is the API key the fake accepts unless Server.Key is changed.
+const Key = "rk_test_51FakeRestrictedKeyForTests"
+
+// Response is one scripted answer.
+type Response struct {
+	Status int
+	Body   string
+	Header http.Header
+	// Delay holds the answer back; the fake gives up early if the client
+	// goes away, so a long delay stands for a stalled Stripe.
+	Delay time.Duration
+}
+
+// Request is what the fake recorded of one request.
+type Request struct {
+	Method        string
+	Path          string
+	RawQuery      string
+	Account       string // the Stripe-Account header
+	Authorization string
+	StripeVersion string
+}
+
+// Server is a fake Stripe API listening on 127.0.0.1.
+type Server struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	key      string
+	bodies   map[string]string
+	scripts  map[string][]Response
+	calls    map[string]int
+	requests []Request
+	serial   int
+}
+
+// New starts a fake that serves nothing until told to, and stops it when
+// the test ends.
+func New(t testing.TB) *Server {
+	s := &Server{
+		key:     Key,
+		bodies:  map[string]string{},
+		scripts: map[string][]Response{},
+		calls:   map[string]int{},
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// BalanceRoute names the balance of account ("" for the key's own) in
+// Script and Calls.
+func BalanceRoute(account string) string { return account + "/v1/balance" }
+
+// TransactionRoute names one balance transaction of account in Script and
+// Calls.
+func TransactionRoute(account, id string) string {
+	return account + "/v1/balance_transactions/" + id
+}
+
+// SetKey changes the API key the fake accepts.
+func (s *Server) SetKey(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.key = key
+}
+
+// SetBalance makes body the balance of account.
+func (s *Server) SetBalance(account, body string) {
+	s.set(BalanceRoute(account), body)
+}
+
+// SetTransaction makes body the balance transaction id of account.
+func (s *Server) SetTransaction(account, id, body string) {
+	s.set(TransactionRoute(account, id), body)
+}
+
+func (s *Server) set(route, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bodies[route] = body
+}
+
+// Script queues answers for route, given in order before the route falls
+// back to the body set for it.
+func (s *Server) Script(route string, rs ...Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scripts[route] = append(s.scripts[route], rs...)
+}
+
+// Calls is how many requests route has received.
+func (s *Server) Calls(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[route]
+}
+
+// Requests returns every request received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	account := r.Header.Get("Stripe-Account")
+	route := account + r.URL.Path
+
+	s.mu.Lock()
+	s.serial++
+	s.calls[route]++
+	s.requests = append(s.requests, Request{
+		Method:        r.Method,
+		Path:          r.URL.Path,
+		RawQuery:      r.URL.RawQuery,
+		Account:       account,
+		Authorization: r.Header.Get("Authorization"),
+		StripeVersion: r.Header.Get("Stripe-Version"),
+	})
+	resp, scripted := s.next(route)
+	authorized := r.Header.Get("Authorization") == "Bearer "+s.key
+	body, known := s.bodies[route]
+	w.Header().Set("Request-Id", fmt.Sprintf("req_fake%d", s.serial))
+	s.mu.Unlock()
+
+	switch {
+	case scripted:
+	case !authorized:
+		resp = Response{Status: http.StatusUnauthorized, Body: UnauthorizedBody}
+	case r.Method != http.MethodGet:
+		resp = Response{Status: http.StatusMethodNotAllowed, Body: errorBody("invalid_request_error", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")}
+	case known:
+		resp = Response{Status: http.StatusOK, Body: body}
+	default:
+		resp = Response{Status: http.StatusNotFound, Body: notFoundBody(r.URL.Path)}
+	}
+
+	if resp.Delay > 0 {
+		select {
+		case <-time.After(resp.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	for k, vs := range resp.Header {
+		w.Header()[k] = vs
+	}
+	w.Header().Set("Content-Type", "application/json")
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(resp.Body))
+}
+
+func (s *Server) next(route string) (Response, bool) {
+	q := s.scripts[route]
+	if len(q) == 0 {
+		return Response{}, false
+	}
+	s.scripts[route] = q[1:]
+	return q[0], true
+}
+
+func notFoundBody(path string) string {
+	if id, ok := strings.CutPrefix(path, "/v1/balance_transactions/"); ok {
+		return errorBody("invalid_request_error", "resource_missing", "No such balance transaction: '"+id+"'")
+	}
+	return errorBody("invalid_request_error", "", "Unrecognized request URL (GET: "+path+").")
+}
+
+func errorBody(typ, code, message string) string {
+	e := map[string]string{"type": typ, "message": message}
+	if code != "" {
+		e["code"] = code
+	}
+	b, _ := json.Marshal(map[string]any{"error": e})
+	return string(b)
+}
+
+// ErrorBody is a Stripe error body of the given type, code and message.
+func ErrorBody(typ, code, message string) string { return errorBody(typ, code, message) }
