@@ -88,10 +88,15 @@ func newApp() (*kingpin.Application, *config) {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, getenv func(string) string, stderr io.Writer) int {
+// run starts the exporter and serves until ctx ends. It returns the
+// process's exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
 	app, cfg := newApp()
 	if _, err := app.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "%s: %v (see --help)\n", exporterName, err)
@@ -171,8 +176,6 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 	mux.Handle("/", landing)
 
 	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "accounts", len(targets), "api_url", cfg.apiURL)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := serve(ctx, mux, cfg.web, base, logger); err != nil {
 		return fail("HTTP server failed", err)
 	}

@@ -1,0 +1,330 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe"
+	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
+)
+
+const connected = "acct_1Connected"
+
+// stripeFamilies are the families built from Stripe data; the scrape
+// duration is left out of golden comparisons because it varies.
+var stripeFamilies = []string{
+	"stripe_balance_available",
+	"stripe_balance_pending",
+	"stripe_balance_instant_available",
+	"stripe_balance_issuing_available",
+	"stripe_balance_connect_reserved",
+	"stripe_balance_refund_and_dispute_prefunding_available",
+	"stripe_balance_refund_and_dispute_prefunding_pending",
+	"stripe_balance_transaction_amount",
+	"stripe_balance_transaction_fee",
+	"stripe_balance_transaction_net",
+	"stripe_balance_transaction_fee_detail",
+	"stripe_balance_transaction_available_on_timestamp_seconds",
+	"stripe_up",
+}
+
+type fixture struct {
+	fake    *stripetest.Server
+	client  stripe.Client
+	metrics *Metrics
+	logs    *bytes.Buffer
+	logger  log.Logger
+	targets []Target
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetBalance(connected, stripetest.ConnectedBalance)
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	fake.SetTransaction("", "txn_1Pending", stripetest.PendingTransaction)
+	metrics := NewMetrics()
+	api, err := stripe.New(stripe.Config{Key: stripetest.Key, URL: fake.URL, MaxRetries: 0, RateLimit: 1000, Observer: metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	return &fixture{
+		fake:    fake,
+		client:  api,
+		metrics: metrics,
+		logs:    logs,
+		logger:  log.NewLogfmtLogger(log.NewSyncWriter(logs)),
+		targets: []Target{
+			{Transactions: []string{"txn_1Settled", "txn_1Pending"}},
+			{Account: connected},
+		},
+	}
+}
+
+func (f *fixture) collector(ctx context.Context) *Collector {
+	return New(ctx, f.client, f.targets, f.metrics, f.logger)
+}
+
+func TestCollectGolden(t *testing.T) {
+	f := newFixture(t)
+	golden, err := os.ReadFile("testdata/balance.prom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testutil.CollectAndCompare(f.collector(context.Background()), bytes.NewReader(golden), stripeFamilies...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCollectLint(t *testing.T) {
+	f := newFixture(t)
+	problems, err := testutil.CollectAndLint(f.collector(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+	problems, err = testutil.CollectAndLint(f.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint of exporter metrics: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestSourceTypesAddUp checks, against the fixture's own JSON, that the
+// series of each currency sum to Stripe's amount, whether the breakdown adds
+// up, falls short, or is missing.
+func TestSourceTypesAddUp(t *testing.T) {
+	f := newFixture(t)
+	var body struct {
+		Available []struct {
+			Amount   int64
+			Currency string
+		} `json:"available"`
+		Pending []struct {
+			Amount   int64
+			Currency string
+		} `json:"pending"`
+		InstantAvailable []struct {
+			Amount   int64
+			Currency string
+		} `json:"instant_available"`
+		Issuing struct {
+			Available []struct {
+				Amount   int64
+				Currency string
+			} `json:"available"`
+		} `json:"issuing"`
+	}
+	if err := json.Unmarshal([]byte(stripetest.Balance), &body); err != nil {
+		t.Fatal(err)
+	}
+	families := gather(t, f.collector(context.Background()))
+	for name, funds := range map[string][]struct {
+		Amount   int64
+		Currency string
+	}{
+		"stripe_balance_available":         body.Available,
+		"stripe_balance_pending":           body.Pending,
+		"stripe_balance_instant_available": body.InstantAvailable,
+		"stripe_balance_issuing_available": body.Issuing.Available,
+	} {
+		sums := map[string]float64{}
+		for _, m := range families[name].GetMetric() {
+			if label(m, "account") == SelfAccount {
+				sums[label(m, "currency")] += m.GetGauge().GetValue()
+			}
+		}
+		if len(sums) != len(funds) {
+			t.Errorf("%s: currencies %v, want %d", name, sums, len(funds))
+		}
+		for _, fu := range funds {
+			if want := stripe.MajorUnits(fu.Amount, fu.Currency); sums[fu.Currency] != want {
+				t.Errorf("%s{currency=%q}: series sum to %v, Stripe's amount is %v", name, fu.Currency, sums[fu.Currency], want)
+			}
+		}
+	}
+}
+
+func TestFailingAccountIsDownOthersStay(t *testing.T) {
+	f := newFixture(t)
+	f.fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusUnauthorized, Body: stripetest.UnauthorizedBody})
+	families := gather(t, f.collector(context.Background()))
+
+	ups := map[string]float64{}
+	for _, m := range families["stripe_up"].GetMetric() {
+		ups[label(m, "account")] = m.GetGauge().GetValue()
+	}
+	if ups[SelfAccount] != 0 || ups[connected] != 1 || len(ups) != 2 {
+		t.Errorf("stripe_up = %v, want self 0 and %s 1", ups, connected)
+	}
+	for _, m := range families["stripe_balance_available"].GetMetric() {
+		if label(m, "account") == SelfAccount {
+			t.Errorf("series of the failed account survived: %v", m)
+		}
+	}
+	if got := testutil.ToFloat64(f.metrics.fetchErrors.WithLabelValues(SelfAccount, stripe.EndpointBalance)); got != 1 {
+		t.Errorf("stripe_fetch_errors_total{account=self,endpoint=balance} = %v, want 1", got)
+	}
+	logs := f.logs.String()
+	for _, want := range []string{"level=warn", "error_type=invalid_request_error", "request_id=req_fake", "status=401", "account=self"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	if n := strings.Count(logs, "\n"); n != 1 {
+		t.Errorf("want one log line for one failure, got %d:\n%s", n, logs)
+	}
+}
+
+func TestMissingTransactionIsAbsentAndCounted(t *testing.T) {
+	f := newFixture(t)
+	f.targets[0].Transactions = append(f.targets[0].Transactions, "txn_1Unknown")
+	families := gather(t, f.collector(context.Background()))
+	ids := map[string]bool{}
+	for _, m := range families["stripe_balance_transaction_amount"].GetMetric() {
+		ids[label(m, "id")] = true
+	}
+	if ids["txn_1Unknown"] || !ids["txn_1Settled"] || !ids["txn_1Pending"] {
+		t.Errorf("transaction series for %v, want the two known ones only", ids)
+	}
+	if got := testutil.ToFloat64(f.metrics.fetchErrors.WithLabelValues(SelfAccount, stripe.EndpointBalanceTransaction)); got != 1 {
+		t.Errorf("fetch errors for balance_transaction = %v, want 1", got)
+	}
+	if !strings.Contains(f.logs.String(), "id=txn_1Unknown") || !strings.Contains(f.logs.String(), "status=404") {
+		t.Errorf("log does not name the missing transaction:\n%s", f.logs)
+	}
+	if got := testutil.ToFloat64(f.metrics.requests.WithLabelValues(stripe.EndpointBalanceTransaction, "404")); got != 1 {
+		t.Errorf("stripe_api_requests_total{code=404} = %v, want 1", got)
+	}
+}
+
+// TestNoStaleSeries checks that a currency gone from Stripe's answer is gone
+// from the next scrape.
+func TestNoStaleSeries(t *testing.T) {
+	f := newFixture(t)
+	if !hasCurrency(gather(t, f.collector(context.Background())), "eur") {
+		t.Fatal("first scrape has no eur series")
+	}
+	f.fake.SetBalance("", `{"object":"balance","available":[{"amount":1,"currency":"usd"}],"pending":[]}`)
+	if hasCurrency(gather(t, f.collector(context.Background())), "eur") {
+		t.Error("eur series survived into a scrape where Stripe no longer sends it")
+	}
+}
+
+func TestDeadlineEndsScrape(t *testing.T) {
+	f := newFixture(t)
+	f.targets = []Target{{}}
+	f.fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 30 * time.Second, Body: stripetest.Balance})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	families := gather(t, f.collector(ctx))
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("scrape took %v past its 200ms deadline", took)
+	}
+	ms := families["stripe_up"].GetMetric()
+	if len(ms) != 1 || ms[0].GetGauge().GetValue() != 0 {
+		t.Errorf("stripe_up = %v, want one series at 0", ms)
+	}
+	if _, ok := families["stripe_balance_available"]; ok {
+		t.Error("balance series exported from a scrape that timed out")
+	}
+}
+
+func TestDuplicateCurrenciesMerge(t *testing.T) {
+	f := newFixture(t)
+	f.targets = []Target{{}}
+	f.fake.SetBalance("", `{"object":"balance",
+		"available":[{"amount":100,"currency":"usd","source_types":{"card":100}},{"amount":50,"currency":"USD","source_types":{"card":20}}],
+		"pending":[],
+		"connect_reserved":[{"amount":1,"currency":"usd"},{"amount":2,"currency":"usd"}]}`)
+	want := `
+# HELP stripe_balance_available Funds that can be paid out or transferred, in the currency's major unit.
+# TYPE stripe_balance_available gauge
+stripe_balance_available{account="self",currency="usd",source_type="card"} 1.2
+stripe_balance_available{account="self",currency="usd",source_type="unattributed"} 0.3
+# HELP stripe_balance_connect_reserved Funds held against negative balances of connected accounts, in the currency's major unit.
+# TYPE stripe_balance_connect_reserved gauge
+stripe_balance_connect_reserved{account="self",currency="usd"} 0.03
+`
+	if err := testutil.CollectAndCompare(f.collector(context.Background()), strings.NewReader(want),
+		"stripe_balance_available", "stripe_balance_connect_reserved"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnknownCurrencyLogsAtDebug(t *testing.T) {
+	f := newFixture(t)
+	f.targets = []Target{{}}
+	f.fake.SetBalance("", `{"object":"balance","available":[{"amount":1234,"currency":"xyz"}],"pending":[]}`)
+	want := `
+# HELP stripe_balance_available Funds that can be paid out or transferred, in the currency's major unit.
+# TYPE stripe_balance_available gauge
+stripe_balance_available{account="self",currency="xyz",source_type="unattributed"} 12.34
+`
+	if err := testutil.CollectAndCompare(f.collector(context.Background()), strings.NewReader(want), "stripe_balance_available"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.logs.String(), "level=debug") || !strings.Contains(f.logs.String(), "currency=xyz") {
+		t.Errorf("no debug line for the unknown currency:\n%s", f.logs)
+	}
+}
+
+func TestScrapeDurationIsExported(t *testing.T) {
+	f := newFixture(t)
+	if n := testutil.CollectAndCount(f.collector(context.Background()), "stripe_scrape_duration_seconds"); n != 1 {
+		t.Errorf("stripe_scrape_duration_seconds series = %d, want 1", n)
+	}
+}
+
+func gather(t *testing.T, c prometheus.Collector) map[string]*dto.MetricFamily {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = mf
+	}
+	return out
+}
+
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+func hasCurrency(families map[string]*dto.MetricFamily, currency string) bool {
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			if label(m, "currency") == currency {
+				return true
+			}
+		}
+	}
+	return false
+}
