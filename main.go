@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -78,9 +79,9 @@ func newApp() (*kingpin.Application, *config) {
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").
-		Default("info").EnumVar(&c.logLevel, "debug", "info", "warn", "error")
+		Default("info").StringVar(&c.logLevel)
 	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").
-		Default("logfmt").EnumVar(&c.logFormat, "logfmt", "json")
+		Default("logfmt").StringVar(&c.logFormat)
 	c.web = kingpinflag.AddFlags(app, defaultAddress)
 	app.Version(version.Print(exporterName))
 	app.HelpFlag.Short('h')
@@ -100,6 +101,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	app, cfg := newApp()
 	if _, err := app.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "%s: %v (see --help)\n", exporterName, err)
+		return 2
+	}
+	if err := checkLogFlags(cfg.logLevel, cfg.logFormat); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", exporterName, err)
 		return 2
 	}
 	base, logger := newLoggers(cfg.logLevel, cfg.logFormat, stderr)
@@ -202,6 +207,18 @@ func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, base, log
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// checkLogFlags is done by hand because kingpin's enum error does not name
+// the flag.
+func checkLogFlags(lvl, format string) error {
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, lvl) {
+		return fmt.Errorf("--log.level=%q: want one of debug, info, warn, error", lvl)
+	}
+	if !slices.Contains([]string{"logfmt", "json"}, format) {
+		return fmt.Errorf("--log.format=%q: want logfmt or json", format)
 	}
 	return nil
 }

@@ -21,11 +21,8 @@ func CheckID(id string) error {
 
 // CheckAccountID reports whether id names a connected account (acct_...).
 func CheckAccountID(id string) error {
-	if err := CheckID(id); err != nil {
-		return err
-	}
-	if !strings.HasPrefix(id, "acct_") {
-		return fmt.Errorf("%q is not a connected account ID: account IDs start with acct_", id)
+	if !strings.HasPrefix(id, "acct_") || !idPattern.MatchString(id) {
+		return fmt.Errorf("%q is not a connected account ID: want acct_ and letters or digits, like acct_1Nv0FGQ9RKHgCVdK", id)
 	}
 	return nil
 }

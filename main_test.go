@@ -1,0 +1,425 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/stripe-exporter/stripe_exporter/collector"
+	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
+)
+
+// TestMain lets a test run this binary as the exporter itself, to check
+// what only a real process shows: signals and its command line.
+func TestMain(m *testing.M) {
+	if os.Getenv("STRIPE_EXPORTER_TEST_MAIN") == "1" {
+		os.Args = append([]string{exporterName}, os.Args[1:]...)
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+func TestBuildTargets(t *testing.T) {
+	got, err := buildTargets(
+		[]string{"acct_1A", "acct_1B", "acct_1A"},
+		[]string{"txn_1", "acct_1B/txn_2", "txn_1", "txn_3"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []collector.Target{
+		{Transactions: []string{"txn_1", "txn_3"}},
+		{Account: "acct_1A"},
+		{Account: "acct_1B", Transactions: []string{"txn_2"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("buildTargets = %v, want %v", got, want)
+	}
+
+	for _, tc := range []struct {
+		accounts, txns []string
+		wantErr        []string
+	}{
+		{accounts: []string{"cus_1A"}, wantErr: []string{"--stripe.account", `"cus_1A"`, "acct_"}},
+		{accounts: []string{"acct 1"}, wantErr: []string{`"acct 1"`}},
+		{txns: []string{"txn-1"}, wantErr: []string{"--stripe.balance-transaction", `"txn-1"`}},
+		{txns: []string{"txn_1;drop"}, wantErr: []string{`"txn_1;drop"`}},
+		{txns: []string{""}, wantErr: []string{`""`}},
+		{txns: []string{"cus_1/txn_1"}, wantErr: []string{`"cus_1/txn_1"`, "acct_"}},
+		{txns: []string{"acct_1Z/txn_1"}, wantErr: []string{"acct_1Z", "--stripe.account=acct_1Z"}},
+	} {
+		_, err := buildTargets(tc.accounts, tc.txns)
+		if err == nil {
+			t.Errorf("buildTargets(%q, %q) succeeded, want an error", tc.accounts, tc.txns)
+			continue
+		}
+		for _, w := range tc.wantErr {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("buildTargets(%q, %q) error %q does not mention %q", tc.accounts, tc.txns, err, w)
+			}
+		}
+	}
+}
+
+func TestLoadKey(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte("rk_test_fromfile\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	emptyFile := filepath.Join(dir, "empty")
+	if err := os.WriteFile(emptyFile, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(v string) func(string) string {
+		return func(name string) string {
+			if name == keyEnv {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		env     string
+		file    string
+		want    string
+		wantErr []string
+	}{
+		{name: "env", env: "rk_test_fromenv", want: "rk_test_fromenv"},
+		{name: "file", file: keyFile, want: "rk_test_fromfile"},
+		{name: "neither", wantErr: []string{"STRIPE_API_KEY", "--stripe.api-key-file"}},
+		{name: "both", env: "rk_test_x", file: keyFile, wantErr: []string{"STRIPE_API_KEY", "--stripe.api-key-file", "only one"}},
+		{name: "empty file", file: emptyFile, wantErr: []string{"empty"}},
+		{name: "missing file", file: filepath.Join(dir, "nope"), wantErr: []string{"--stripe.api-key-file"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := loadKey(env(tc.env), tc.file)
+			if tc.wantErr == nil {
+				if err != nil || got != tc.want {
+					t.Fatalf("loadKey = %q, %v; want %q", got, err, tc.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("loadKey = %q, want an error", got)
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestScrapeTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		header        string
+		limit, offset time.Duration
+		want          time.Duration
+	}{
+		{header: "", limit: 10 * time.Second, offset: time.Second / 2, want: 10 * time.Second},
+		{header: "5", limit: 10 * time.Second, offset: time.Second / 2, want: 4500 * time.Millisecond},
+		{header: "30", limit: 10 * time.Second, offset: time.Second / 2, want: 10 * time.Second},
+		{header: "0.25", limit: 10 * time.Second, offset: time.Second / 2, want: 250 * time.Millisecond},
+		{header: "junk", limit: 7 * time.Second, offset: time.Second / 2, want: 7 * time.Second},
+		{header: "-3", limit: 7 * time.Second, offset: time.Second / 2, want: 7 * time.Second},
+	} {
+		h := http.Header{}
+		if tc.header != "" {
+			h.Set("X-Prometheus-Scrape-Timeout-Seconds", tc.header)
+		}
+		if got := scrapeTimeout(h, tc.limit, tc.offset, log.NewNopLogger()); got != tc.want {
+			t.Errorf("scrapeTimeout(%q, %v, %v) = %v, want %v", tc.header, tc.limit, tc.offset, got, tc.want)
+		}
+	}
+}
+
+func TestStartupErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		key      string
+		wantCode int
+		want     []string
+	}{
+		{name: "no key", wantCode: 1, want: []string{"STRIPE_API_KEY", "--stripe.api-key-file"}},
+		{name: "publishable key", key: "pk_test_abc", wantCode: 1, want: []string{"publishable", "rk_"}},
+		{name: "bad transaction", key: stripetest.Key, args: []string{"--stripe.balance-transaction=txn_ok", "--stripe.balance-transaction=bad-id"}, wantCode: 1, want: []string{"bad-id"}},
+		{name: "bad account", key: stripetest.Key, args: []string{"--stripe.account=1234"}, wantCode: 1, want: []string{`\"1234\"`, "acct_"}},
+		{name: "bad url", key: stripetest.Key, args: []string{"--stripe.api-url=api.stripe.com"}, wantCode: 1, want: []string{"api.stripe.com", "https://"}},
+		{name: "bad rate", key: stripetest.Key, args: []string{"--stripe.rate-limit=0"}, wantCode: 1, want: []string{"rate limit"}},
+		{name: "bad timeout", key: stripetest.Key, args: []string{"--stripe.timeout=0s"}, wantCode: 1, want: []string{"--stripe.timeout"}},
+		{name: "bad path", key: stripetest.Key, args: []string{"--web.telemetry-path=metrics"}, wantCode: 1, want: []string{"--web.telemetry-path"}},
+		{name: "key as a flag", key: stripetest.Key, args: []string{"--stripe.api-key=" + stripetest.Key}, wantCode: 2, want: []string{"unknown long flag"}},
+		{name: "bad log level", key: stripetest.Key, args: []string{"--log.level=loud"}, wantCode: 2, want: []string{"--log.level", "loud"}},
+		{name: "bad log format", key: stripetest.Key, args: []string{"--log.format=xml"}, wantCode: 2, want: []string{"--log.format", "xml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			code := run(context.Background(), tc.args, envWith(tc.key), &out)
+			if code != tc.wantCode {
+				t.Errorf("exit code %d, want %d; output:\n%s", code, tc.wantCode, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output does not mention %q:\n%s", w, out.String())
+				}
+			}
+			if tc.key != "" && strings.Contains(out.String(), tc.key) && tc.name != "key as a flag" {
+				t.Errorf("output contains the key:\n%s", out.String())
+			}
+		})
+	}
+}
+
+func TestServesMetricsAndShutsDown(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction=txn_1Settled")
+
+	body := get(t, e.url+"/metrics", nil)
+	for _, want := range []string{
+		`stripe_up{account="self"} 1`,
+		`stripe_balance_available{account="self",currency="kwd",source_type="card"} 1.234`,
+		`stripe_balance_transaction_net{account="self",currency="usd",id="txn_1Settled",reporting_category="charge",status="available",transaction_type="charge"} 9.41`,
+		`stripe_exporter_build_info{`,
+		`stripe_api_requests_total{code="200",endpoint="balance"} 1`,
+		`stripe_scrape_duration_seconds `,
+		`promhttp_metric_handler_requests_total{code="200"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if landing := get(t, e.url+"/", nil); !strings.Contains(landing, `href="/metrics"`) {
+		t.Errorf("landing page has no link to /metrics:\n%s", landing)
+	}
+	if code := e.stop(); code != 0 {
+		t.Errorf("exit code %d after shutdown, want 0; logs:\n%s", code, e.logs)
+	}
+	if !strings.Contains(e.logs.String(), "shutting down") {
+		t.Errorf("no shutdown line in logs:\n%s", e.logs)
+	}
+}
+
+func TestScrapeTimeoutHeaderBoundsStripeWork(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 30 * time.Second, Body: stripetest.Balance})
+	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.timeout-offset=250ms")
+	defer e.stop()
+
+	start := time.Now()
+	body := get(t, e.url+"/metrics", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"1"}})
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("scrape with a 1s timeout took %v", took)
+	}
+	if !strings.Contains(body, `stripe_up{account="self"} 0`) {
+		t.Errorf("a timed-out scrape does not say stripe_up 0:\n%s", body)
+	}
+}
+
+func TestConcurrentScrapesShareBalanceCall(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 500 * time.Millisecond, Body: stripetest.Balance})
+	e := startExporter(t, fake, envWith(stripetest.Key))
+	defer e.stop()
+
+	var wg sync.WaitGroup
+	bodies := make([]string, 20)
+	for i := range bodies {
+		wg.Go(func() { bodies[i] = get(t, e.url+"/metrics", nil) })
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if !strings.Contains(b, `stripe_up{account="self"} 1`) {
+			t.Errorf("scrape %d lacks stripe_up 1", i)
+		}
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("20 simultaneous scrapes made %d balance calls, want 1", n)
+	}
+}
+
+// TestKeyNeverLeaks makes Stripe answer 401 with the whole key in its
+// message, as a misbehaving proxy might, and looks for the key everywhere the
+// exporter writes.
+func TestKeyNeverLeaks(t *testing.T) {
+	const key = "rk_test_51LeakCanaryDoNotPrintMe"
+	fake := stripetest.New(t)
+	fake.SetKey("rk_test_someOtherKey")
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{
+		Status: http.StatusUnauthorized,
+		Body:   stripetest.ErrorBody("invalid_request_error", "", "Invalid API Key provided: "+key),
+	})
+	fake.Script(stripetest.TransactionRoute("", "txn_1X"), stripetest.Response{
+		Status: http.StatusOK,
+		Body:   "<html>not json " + key + "</html>",
+	})
+	e := startExporter(t, fake, envWith(key), "--stripe.balance-transaction=txn_1X", "--log.level=debug")
+	body := get(t, e.url+"/metrics", nil)
+	body += get(t, e.url+"/metrics", nil) // the second one meets the fake's plain 401
+	e.stop()
+
+	if !strings.Contains(body, `stripe_up{account="self"} 0`) {
+		t.Errorf("401 did not give stripe_up 0:\n%s", body)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "status=401") {
+		t.Errorf("no log line for the 401:\n%s", logs)
+	}
+	for what, text := range map[string]string{"metrics": body, "logs": logs} {
+		if strings.Contains(text, key) {
+			t.Errorf("the API key appears in the %s", what)
+		}
+	}
+}
+
+// TestProcess runs the real binary: the key is not in its command line,
+// and SIGTERM shuts it down cleanly.
+func TestProcess(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	cmd := exec.Command(os.Args[0], "--web.listen-address=127.0.0.1:0", "--stripe.api-url="+fake.URL)
+	cmd.Env = append(os.Environ(), "STRIPE_EXPORTER_TEST_MAIN=1", keyEnv+"="+stripetest.Key)
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	url := waitListening(t, logs)
+	if body := get(t, url+"/metrics", nil); !strings.Contains(body, `stripe_up{account="self"} 1`) {
+		t.Errorf("/metrics lacks stripe_up 1:\n%s", body)
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(cmdline, []byte(stripetest.Key)) {
+		t.Error("the API key is in the process's command line")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exporter exited with %v after SIGTERM; logs:\n%s", err, logs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("exporter still running 20s after SIGTERM; logs:\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("no shutdown line:\n%s", logs)
+	}
+}
+
+type exporter struct {
+	url  string
+	logs *syncBuffer
+	stop func() int
+}
+
+// startExporter runs the exporter in this process against fake, on a free
+// port of 127.0.0.1.
+func startExporter(t *testing.T, fake *stripetest.Server, getenv func(string) string, args ...string) *exporter {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	args = append([]string{"--web.listen-address=127.0.0.1:0", "--stripe.api-url=" + fake.URL, "--stripe.rate-limit=1000"}, args...)
+	codes := make(chan int, 1)
+	go func() { codes <- run(ctx, args, getenv, logs) }()
+	var once sync.Once
+	code := -1
+	stop := func() int {
+		once.Do(func() {
+			cancel()
+			code = <-codes
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return &exporter{url: waitListening(t, logs), logs: logs, stop: stop}
+}
+
+var listeningRE = regexp.MustCompile(`msg="Listening on" address=(127\.0\.0\.1:\d+)`)
+
+func waitListening(t *testing.T, logs *syncBuffer) string {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
+			return "http://" + m[1]
+		}
+	}
+	t.Fatalf("exporter did not start listening; logs:\n%s", logs)
+	return ""
+}
+
+func get(t *testing.T, url string, h http.Header) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Error(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return string(b)
+}
+
+func envWith(key string) func(string) string {
+	return func(name string) string {
+		if name == keyEnv {
+			return key
+		}
+		return ""
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,154 @@
+package stripe_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe"
+)
+
+// These tests run the exporter's requests against stripe-mock, Stripe's own
+// mock, which checks every request against Stripe's OpenAPI spec and answers
+// 4xx when one does not fit it. `make test` installs the pinned version.
+
+func TestRequestsPassStripeSpec(t *testing.T) {
+	url := startStripeMock(t)
+	api, err := stripe.New(stripe.Config{Key: "rk_test_51Conformance", URL: url, RateLimit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, account := range []string{"", "acct_1Conformance"} {
+		b, err := api.Balance(ctx, account)
+		if err != nil {
+			t.Errorf("Balance(%q): %v", account, err)
+		} else if len(b.Available) == 0 || b.Available[0].Currency == "" {
+			t.Errorf("Balance(%q) decoded no available funds: %+v", account, b)
+		}
+		txn, err := api.BalanceTransaction(ctx, account, "txn_1Conformance")
+		if err != nil {
+			t.Errorf("BalanceTransaction(%q): %v", account, err)
+		} else if txn.ID != "txn_1Conformance" || txn.Currency == "" || txn.Status == "" {
+			t.Errorf("BalanceTransaction(%q) decoded %+v", account, txn)
+		}
+	}
+}
+
+// TestStripeMockValidates shows that stripe-mock would catch a request that
+// breaks the spec, so that the test above means something: the malformed
+// expand array the API reference's 400 example shows, and an unknown
+// parameter, are both refused.
+func TestStripeMockValidates(t *testing.T) {
+	url := startStripeMock(t)
+	for _, query := range []string{"expand[1]=available", "no_such_param=1"} {
+		req, err := http.NewRequest(http.MethodGet, url+"/v1/balance?"+query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer rk_test_51Conformance")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET /v1/balance?%s: %s, want 400 Bad Request", query, resp.Status)
+		}
+	}
+}
+
+// TestKeyRedactedFromStripeMockError uses a live-mode key, which
+// stripe-mock refuses with a message that quotes the whole Authorization
+// header.
+func TestKeyRedactedFromStripeMockError(t *testing.T) {
+	const key = "rk_live_51CanaryMustNotLeak"
+	url := startStripeMock(t)
+	api, err := stripe.New(stripe.Config{Key: key, URL: url, RateLimit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = api.Balance(context.Background(), "")
+	var se *stripe.Error
+	if !errors.As(err, &se) || se.Status != http.StatusUnauthorized {
+		t.Fatalf("Balance with a live key against stripe-mock: %v, want a 401 *stripe.Error", err)
+	}
+	if strings.Contains(err.Error(), key) {
+		t.Errorf("error contains the key: %v", err)
+	}
+	if !strings.Contains(err.Error(), "[REDACTED]") {
+		t.Errorf("error does not show where the key was removed: %v", err)
+	}
+}
+
+var listeningRE = regexp.MustCompile(`Listening for HTTP at address: (127\.0\.0\.1:\d+)`)
+
+// startStripeMock starts stripe-mock on a free port of 127.0.0.1 and stops
+// it when the test ends.
+func startStripeMock(t *testing.T) string {
+	t.Helper()
+	bin := stripeMockPath(t)
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case <-time.After(60 * time.Second):
+		t.Fatal("stripe-mock did not say where it listens within 60s")
+		return ""
+	}
+}
+
+// stripeMockPath finds stripe-mock: $STRIPE_MOCK, the project's .tools/bin
+// (where `make tools` puts it), or $PATH.
+func stripeMockPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("STRIPE_MOCK"); p != "" {
+		return p
+	}
+	if dir, err := os.Getwd(); err == nil {
+		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				p := filepath.Join(dir, ".tools", "bin", "stripe-mock")
+				if _, err := os.Stat(p); err == nil {
+					return p
+				}
+				break
+			}
+		}
+	}
+	if p, err := exec.LookPath("stripe-mock"); err == nil {
+		return p
+	}
+	t.Fatal("stripe-mock not found: run `make tools` (or `make test`), or set STRIPE_MOCK to its path")
+	return ""
+}
