@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+
+	"github.com/stripe-exporter/stripe_exporter/collector"
+)
+
+// readmeTableNames returns the first-column names of the README's table
+// rows that start with prefix.
+func readmeTableNames(t *testing.T, prefix string) []string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("(?m)^\\| `(" + regexp.QuoteMeta(prefix) + "[^`]*)` \\|")
+	var names []string
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		names = append(names, m[1])
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestREADMEFlagsMatchCode(t *testing.T) {
+	app, _ := newApp()
+	var flags []string
+	for _, f := range app.Model().Flags {
+		if !f.Hidden && f.Name != "help" {
+			flags = append(flags, "--"+f.Name)
+		}
+	}
+	slices.Sort(flags)
+	if got := readmeTableNames(t, "--"); !slices.Equal(got, flags) {
+		t.Errorf("README flags table lists\n  %v\nthe code has\n  %v", got, flags)
+	}
+
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range app.Model().Flags {
+		if f.Hidden || strings.Join(f.Default, "") == "" {
+			continue
+		}
+		row := "| `--" + f.Name + "` | `" + strings.Join(f.Default, ",") + "` |"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("README flags table has no row starting %s", row)
+		}
+	}
+}
+
+func TestREADMEMetricsMatchCode(t *testing.T) {
+	descs := make(chan *prometheus.Desc, 100)
+	collector.New(t.Context(), nil, nil, nil, nil).Describe(descs)
+	collector.NewMetrics().Describe(descs)
+	versioncollector.NewCollector(exporterName).Describe(descs)
+	close(descs)
+	nameRE := regexp.MustCompile(`fqName: "([^"]+)"`)
+	var metrics []string
+	for d := range descs {
+		metrics = append(metrics, nameRE.FindStringSubmatch(d.String())[1])
+	}
+	slices.Sort(metrics)
+	if got := readmeTableNames(t, "stripe_"); !slices.Equal(got, metrics) {
+		t.Errorf("README metrics table lists\n  %v\nthe code has\n  %v", got, metrics)
+	}
+	for _, m := range metrics {
+		if !strings.HasPrefix(m, "stripe_") {
+			t.Errorf("metric %s lacks the stripe_ prefix", m)
+		}
+	}
+}
