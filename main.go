@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -180,7 +181,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	mux.Handle("/", landing)
 
-	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "accounts", len(targets), "api_url", cfg.apiURL)
+	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "accounts", len(targets), "api_url", redactURL(cfg.apiURL))
 	if err := serve(ctx, mux, cfg.web, base, logger); err != nil {
 		return fail("HTTP server failed", err)
 	}
@@ -189,7 +190,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 // serve answers HTTP until ctx ends, then lets scrapes in progress finish.
 func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, base, logger log.Logger) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- web.ListenAndServe(srv, flags, slog.New(sloggokit.NewGoKitHandler(base, nil)))
@@ -209,6 +210,17 @@ func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, base, log
 		return err
 	}
 	return nil
+}
+
+// redactURL drops the user information from u: it may hold a password,
+// or even the API key, which Stripe also accepts as a basic-auth user.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	p.User = nil
+	return p.String()
 }
 
 // checkLogFlags is done by hand because kingpin's enum error does not name

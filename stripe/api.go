@@ -151,7 +151,9 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 		var resp response
 		start := time.Now()
 		err := attempt(context.WithValue(ctx, responseKey{}, &resp))
-		c.observer.ObserveRequest(endpoint, resp.status, time.Since(start))
+		if resp.sent {
+			c.observer.ObserveRequest(endpoint, resp.status, time.Since(start))
+		}
 		if err == nil {
 			return nil
 		}
