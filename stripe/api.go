@@ -69,9 +69,15 @@ func New(cfg Config) (*APIClient, error) {
 	if _, err := CheckKey(cfg.Key); err != nil {
 		return nil, err
 	}
+	// The URL is quoted back without its user information, which could
+	// hold a password or the key itself.
 	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("the Stripe API URL %q is not an http or https URL with a host, like https://api.stripe.com", cfg.URL)
+	if err != nil {
+		return nil, errors.New("the Stripe API URL cannot be parsed: want an http or https URL with a host, like https://api.stripe.com")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u.User = nil
+		return nil, fmt.Errorf("the Stripe API URL %q is not an http or https URL with a host, like https://api.stripe.com", u)
 	}
 	if cfg.MaxRetries < 0 {
 		return nil, fmt.Errorf("max retries is %d: want 0 or more", cfg.MaxRetries)
