@@ -248,6 +248,25 @@ func TestDeadlineEndsScrape(t *testing.T) {
 	}
 }
 
+// TestAccountsFetchedConcurrently checks that one slow account does not
+// hold up the others: their calls overlap at the fake.
+func TestAccountsFetchedConcurrently(t *testing.T) {
+	f := newFixture(t)
+	f.targets = []Target{{}}
+	for _, a := range []string{"acct_1A", "acct_1B", "acct_1C", "acct_1D"} {
+		f.fake.SetBalance(a, stripetest.ConnectedBalance)
+		f.fake.Script(stripetest.BalanceRoute(a), stripetest.Response{Delay: 300 * time.Millisecond, Body: stripetest.ConnectedBalance})
+		f.targets = append(f.targets, Target{Account: a})
+	}
+	families := gather(t, f.collector(context.Background()))
+	if n := len(families["stripe_up"].GetMetric()); n != 5 {
+		t.Fatalf("stripe_up has %d series, want 5", n)
+	}
+	if peak := f.fake.PeakInFlight(); peak < 2 {
+		t.Errorf("at most %d request in flight at once: accounts were fetched one by one", peak)
+	}
+}
+
 func TestDuplicateCurrenciesMerge(t *testing.T) {
 	f := newFixture(t)
 	f.targets = []Target{{}}

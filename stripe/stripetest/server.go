@@ -47,6 +47,8 @@ type Server struct {
 	calls    map[string]int
 	requests []Request
 	serial   int
+	inFlight int
+	peak     int
 }
 
 // New starts a fake that serves nothing until told to, and stops it when
@@ -111,6 +113,13 @@ func (s *Server) Calls(route string) int {
 	return s.calls[route]
 }
 
+// PeakInFlight is the most requests the fake has been answering at once.
+func (s *Server) PeakInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
 // Requests returns every request received so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -123,6 +132,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	route := account + r.URL.Path
 
 	s.mu.Lock()
+	s.inFlight++
+	s.peak = max(s.peak, s.inFlight)
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	s.serial++
 	s.calls[route]++
 	s.requests = append(s.requests, Request{
