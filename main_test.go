@@ -423,3 +423,24 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestSecretKeyWarnsOnce(t *testing.T) {
+	const key = "sk_test_51SecretKeyCanary"
+	fake := stripetest.New(t)
+	fake.SetKey(key)
+	fake.SetBalance("", stripetest.Balance)
+	e := startExporter(t, fake, envWith(key))
+	get(t, e.url+"/metrics", nil)
+	get(t, e.url+"/metrics", nil)
+	e.stop()
+	logs := e.logs.String()
+	if n := strings.Count(logs, "restricted key (rk_)"); n != 1 {
+		t.Errorf("want one warning about the secret key, got %d:\n%s", n, logs)
+	}
+	if !strings.Contains(logs, "level=warn") {
+		t.Errorf("the secret-key message is not a warning:\n%s", logs)
+	}
+	if strings.Contains(logs, key) {
+		t.Error("the key is in the logs")
+	}
+}
