@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -152,6 +153,11 @@ func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) 
 func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(context.Context) error) error {
 	for n := 0; ; n++ {
 		if err := c.limiter.Wait(ctx); err != nil {
+			// The limiter refuses a wait that would overrun the deadline
+			// with an error of its own; say it is the deadline.
+			if ctx.Err() == nil {
+				err = fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+			}
 			return &Error{Endpoint: endpoint, Err: fmt.Errorf("wait for rate limiter: %w", err)}
 		}
 		var resp response
@@ -220,20 +226,26 @@ func (c *APIClient) newError(endpoint string, resp *response, err error) *Error 
 	e := &Error{Endpoint: endpoint, Status: resp.status, RequestID: resp.requestID}
 	var se *sdk.Error
 	if errors.As(err, &se) {
-		e.Type = string(se.Type)
-		e.Code = string(se.Code)
+		e.Type = redact(string(se.Type), c.key)
+		e.Code = redact(string(se.Code), c.key)
 		e.Message = redact(se.Msg, c.key)
 		if se.RequestID != "" {
 			e.RequestID = se.RequestID
 		}
 		return e
 	}
-	e.Err = redactedError{msg: redact(err.Error(), c.key), err: err}
+	msg := bodySample.ReplaceAllString(err.Error(), "): ")
+	e.Err = redactedError{msg: redact(msg, c.key), err: err}
 	return e
 }
 
+// bodySample matches the start of the body that the SDK quotes when it
+// cannot decode one. It is cut at 500 bytes, possibly through the middle of
+// a key that redact would then miss, so it is dropped whole.
+var bodySample = regexp.MustCompile(`(?s), body sample: '.*'\): `)
+
 // redact removes key from s. Stripe masks keys in its own messages, but a
-// proxy, a mock or a broken body sample may not.
+// proxy or a mock may not.
 func redact(s, key string) string {
 	if key == "" {
 		return s

@@ -1,0 +1,1056 @@
+package stripe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sdk "github.com/stripe/stripe-go/v85"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
+)
+
+// recordingObserver keeps every call the client makes to its Observer.
+type recordingObserver struct {
+	mu      sync.Mutex
+	codes   map[string][]int
+	retries map[string]int
+}
+
+func newRecordingObserver() *recordingObserver {
+	return &recordingObserver{codes: map[string][]int{}, retries: map[string]int{}}
+}
+
+func (o *recordingObserver) ObserveRequest(endpoint string, code int, took time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if took < 0 {
+		code = -1000 // a negative duration shows up as an impossible code
+	}
+	o.codes[endpoint] = append(o.codes[endpoint], code)
+}
+
+func (o *recordingObserver) ObserveRetry(endpoint string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.retries[endpoint]++
+}
+
+// Codes returns the status codes observed for endpoint, in order.
+func (o *recordingObserver) Codes(endpoint string) []int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]int(nil), o.codes[endpoint]...)
+}
+
+// Retries returns how many retries were observed for endpoint.
+func (o *recordingObserver) Retries(endpoint string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.retries[endpoint]
+}
+
+const testBackoff = time.Millisecond
+
+// newTestClient returns a client for url that retries up to retries times,
+// with a tiny backoff and a rate limit that never gets in the way.
+func newTestClient(t *testing.T, url string, retries int, obs Observer) *APIClient {
+	t.Helper()
+	c, err := New(Config{
+		Key:        stripetest.Key,
+		URL:        url,
+		MaxRetries: retries,
+		RateLimit:  1000,
+		Observer:   obs,
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	c.backoff = func(int) time.Duration { return testBackoff }
+	return c
+}
+
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// asError returns err as an *Error, failing the test if it is not one.
+func asError(t *testing.T, err error) *Error {
+	t.Helper()
+	if err == nil {
+		t.Fatal("got no error; want one")
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v (%T) is not a *stripe.Error", err, err)
+	}
+	return e
+}
+
+func repeat(r stripetest.Response, n int) []stripetest.Response {
+	rs := make([]stripetest.Response, n)
+	for i := range rs {
+		rs[i] = r
+	}
+	return rs
+}
+
+var wantBalance = &Balance{
+	Available: []Funds{
+		{Currency: "usd", Amount: 123456, SourceTypes: map[string]int64{"card": 100000, "bank_account": 23000, "fpx": 456}},
+		{Currency: "jpy", Amount: 5000},
+		{Currency: "kwd", Amount: 1234, SourceTypes: map[string]int64{"card": 1234}},
+		{Currency: "eur", Amount: -2550, SourceTypes: map[string]int64{"card": -2550}},
+	},
+	Pending: []Funds{
+		{Currency: "usd", Amount: 10000, SourceTypes: map[string]int64{"card": 7500}},
+		{Currency: "eur", Amount: 0, SourceTypes: map[string]int64{"card": 0}},
+	},
+	InstantAvailable: []Funds{
+		{Currency: "usd", Amount: 50000, SourceTypes: map[string]int64{"card": 50000}},
+	},
+	IssuingAvailable:          []Funds{{Currency: "usd", Amount: 150000}},
+	ConnectReserved:           []Funds{{Currency: "usd", Amount: 700}},
+	RefundAndDisputeAvailable: []Funds{{Currency: "usd", Amount: 2500}},
+	RefundAndDisputePending:   []Funds{{Currency: "usd", Amount: 100}},
+	Livemode:                  false,
+}
+
+var wantSettled = &BalanceTransaction{
+	ID:       "txn_1Settled",
+	Currency: "usd",
+	Amount:   1000,
+	Fee:      59,
+	Net:      941,
+	FeeDetails: []FeeDetail{
+		{Currency: "usd", Amount: 50, Type: "stripe_fee"},
+		{Currency: "usd", Amount: 9, Type: "tax"},
+	},
+	Status:            "available",
+	Type:              "charge",
+	ReportingCategory: "charge",
+	AvailableOn:       1735689600,
+}
+
+var wantPending = &BalanceTransaction{
+	ID:       "txn_1Pending",
+	Currency: "kwd",
+	Amount:   10500,
+	Fee:      320,
+	Net:      10180,
+	FeeDetails: []FeeDetail{
+		{Currency: "kwd", Amount: 300, Type: "stripe_fee"},
+		{Currency: "kwd", Amount: 20, Type: "stripe_fee"},
+	},
+	Status:            "pending",
+	Type:              "charge",
+	ReportingCategory: "charge",
+	AvailableOn:       1767225600,
+}
+
+// checkRequest checks what the fake recorded of a GET from this client.
+func checkRequest(t *testing.T, r stripetest.Request, path, account string) {
+	t.Helper()
+	if r.Method != http.MethodGet {
+		t.Errorf("method = %q; want GET", r.Method)
+	}
+	if r.Path != path {
+		t.Errorf("path = %q; want %q", r.Path, path)
+	}
+	if r.Account != account {
+		t.Errorf("Stripe-Account = %q; want %q", r.Account, account)
+	}
+	if r.RawQuery != "" {
+		t.Errorf("query = %q; want none (no expand, no parameters)", r.RawQuery)
+	}
+	if r.Authorization != "Bearer "+stripetest.Key {
+		t.Errorf("Authorization = %q; want the key as a bearer token", r.Authorization)
+	}
+	if r.StripeVersion == "" || r.StripeVersion != sdk.APIVersion {
+		t.Errorf("Stripe-Version = %q; want %q", r.StripeVersion, sdk.APIVersion)
+	}
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	good := Config{Key: stripetest.Key, URL: "https://api.stripe.com", MaxRetries: 2, RateLimit: 25}
+	if _, err := New(good); err != nil {
+		t.Fatalf("New(%+v): %v", good, err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no key", func(c *Config) { c.Key = "" }, "empty"},
+		{"publishable key", func(c *Config) { c.Key = "pk_test_123" }, "rk_"},
+		{"no URL", func(c *Config) { c.URL = "" }, "URL"},
+		{"no scheme", func(c *Config) { c.URL = "api.stripe.com" }, "URL"},
+		{"ftp", func(c *Config) { c.URL = "ftp://api.stripe.com" }, "URL"},
+		{"no host", func(c *Config) { c.URL = "https://" }, "URL"},
+		{"negative retries", func(c *Config) { c.MaxRetries = -1 }, "retries"},
+		{"zero rate", func(c *Config) { c.RateLimit = 0 }, "rate limit"},
+		{"negative rate", func(c *Config) { c.RateLimit = -5 }, "rate limit"},
+		{"user info, no scheme", func(c *Config) { c.URL = "//user:rk_test_UrlSecret@api.stripe.com" }, "URL"},
+		{"user info, ftp", func(c *Config) { c.URL = "ftp://user:rk_test_UrlSecret@api.stripe.com" }, "URL"},
+		{"user info, unparsable", func(c *Config) { c.URL = "https://user:rk_test_UrlSecret@[::1" }, "URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := good
+			tc.edit(&cfg)
+			c, err := New(cfg)
+			if err == nil {
+				t.Fatalf("New(%+v) = %v; want an error", cfg, c)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New error %q does not mention %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "UrlSecret") {
+				t.Errorf("New error %q contains the URL's password", err)
+			}
+			if cfg.Key != "" && strings.Contains(err.Error(), cfg.Key) {
+				t.Errorf("New error %q contains the key", err)
+			}
+		})
+	}
+}
+
+func TestBalance(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	obs := newRecordingObserver()
+	c := newTestClient(t, fake.URL, 2, obs)
+
+	got, err := c.Balance(testContext(t), "")
+	if err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	if !reflect.DeepEqual(got, wantBalance) {
+		t.Errorf("Balance =\n%+v\nwant\n%+v", got, wantBalance)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d balance calls; want 1", n)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("fake got %d requests; want 1", len(reqs))
+	}
+	checkRequest(t, reqs[0], "/v1/balance", "")
+	if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{200}) {
+		t.Errorf("observed codes %v; want [200]", codes)
+	}
+	if n := obs.Retries(EndpointBalance); n != 0 {
+		t.Errorf("observed %d retries; want 0", n)
+	}
+}
+
+func TestBaseURLWithTrailingSlash(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	c := newTestClient(t, fake.URL+"/", 0, nil)
+	if _, err := c.Balance(testContext(t), ""); err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	if reqs := fake.Requests(); len(reqs) != 1 || reqs[0].Path != "/v1/balance" {
+		t.Errorf("requests %+v; want one for /v1/balance", reqs)
+	}
+}
+
+func TestBalanceConnectedAccount(t *testing.T) {
+	const account = "acct_1Connected"
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetBalance(account, stripetest.ConnectedBalance)
+	c := newTestClient(t, fake.URL, 0, nil)
+
+	got, err := c.Balance(testContext(t), account)
+	if err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	want := &Balance{
+		Available: []Funds{{Currency: "gbp", Amount: 999, SourceTypes: map[string]int64{"card": 999}}},
+		Pending:   []Funds{{Currency: "gbp", Amount: 1, SourceTypes: map[string]int64{"card": 1}}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Balance =\n%+v\nwant\n%+v", got, want)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute(account)); n != 1 {
+		t.Errorf("fake got %d calls for the connected account; want 1", n)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 0 {
+		t.Errorf("fake got %d calls for the platform account; want 0", n)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("fake got %d requests; want 1", len(reqs))
+	}
+	checkRequest(t, reqs[0], "/v1/balance", account)
+
+	// The platform's balance, asked for after, goes without the header.
+	if _, err := c.Balance(testContext(t), ""); err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	reqs = fake.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("fake got %d requests; want 2", len(reqs))
+	}
+	checkRequest(t, reqs[1], "/v1/balance", "")
+}
+
+func TestBalanceTransaction(t *testing.T) {
+	const account = "acct_1Connected"
+	fake := stripetest.New(t)
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	fake.SetTransaction(account, "txn_1Pending", stripetest.PendingTransaction)
+	c := newTestClient(t, fake.URL, 0, nil)
+
+	got, err := c.BalanceTransaction(testContext(t), "", "txn_1Settled")
+	if err != nil {
+		t.Fatalf("BalanceTransaction settled: %v", err)
+	}
+	if !reflect.DeepEqual(got, wantSettled) {
+		t.Errorf("settled transaction =\n%+v\nwant\n%+v", got, wantSettled)
+	}
+	if !got.Settled() {
+		t.Error("settled transaction: Settled() = false")
+	}
+
+	got, err = c.BalanceTransaction(testContext(t), account, "txn_1Pending")
+	if err != nil {
+		t.Fatalf("BalanceTransaction pending: %v", err)
+	}
+	if !reflect.DeepEqual(got, wantPending) {
+		t.Errorf("pending transaction =\n%+v\nwant\n%+v", got, wantPending)
+	}
+	if got.Settled() {
+		t.Error("pending transaction: Settled() = true")
+	}
+
+	reqs := fake.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("fake got %d requests; want 2", len(reqs))
+	}
+	checkRequest(t, reqs[0], "/v1/balance_transactions/txn_1Settled", "")
+	checkRequest(t, reqs[1], "/v1/balance_transactions/txn_1Pending", account)
+	if n := fake.Calls(stripetest.TransactionRoute(account, "txn_1Pending")); n != 1 {
+		t.Errorf("fake got %d calls for the pending transaction; want 1", n)
+	}
+}
+
+func TestRetryThenSuccess(t *testing.T) {
+	for _, status := range []int{500, 409, 429, 502, 503} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.SetBalance("", stripetest.Balance)
+			fake.Script(stripetest.BalanceRoute(""), stripetest.Response{
+				Status: status,
+				Body:   stripetest.ErrorBody("api_error", "", "Something went wrong."),
+			})
+			obs := newRecordingObserver()
+			c := newTestClient(t, fake.URL, 3, obs)
+
+			got, err := c.Balance(testContext(t), "")
+			if err != nil {
+				t.Fatalf("Balance: %v", err)
+			}
+			if !reflect.DeepEqual(got, wantBalance) {
+				t.Errorf("Balance after retry =\n%+v\nwant\n%+v", got, wantBalance)
+			}
+			if n := fake.Calls(stripetest.BalanceRoute("")); n != 2 {
+				t.Errorf("fake got %d calls; want 2", n)
+			}
+			if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{status, 200}) {
+				t.Errorf("observed codes %v; want [%d 200]", codes, status)
+			}
+			if n := obs.Retries(EndpointBalance); n != 1 {
+				t.Errorf("observed %d retries; want 1", n)
+			}
+		})
+	}
+}
+
+func TestRetryTransaction(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	route := stripetest.TransactionRoute("", "txn_1Settled")
+	fake.Script(route, stripetest.Response{Status: 500, Body: "oops"}, stripetest.Response{Status: 429, Body: stripetest.ErrorBody("rate_limit_error", "rate_limit", "Too many requests")})
+	obs := newRecordingObserver()
+	c := newTestClient(t, fake.URL, 2, obs)
+
+	got, err := c.BalanceTransaction(testContext(t), "", "txn_1Settled")
+	if err != nil {
+		t.Fatalf("BalanceTransaction: %v", err)
+	}
+	if !reflect.DeepEqual(got, wantSettled) {
+		t.Errorf("transaction =\n%+v\nwant\n%+v", got, wantSettled)
+	}
+	if n := fake.Calls(route); n != 3 {
+		t.Errorf("fake got %d calls; want 3", n)
+	}
+	if codes := obs.Codes(EndpointBalanceTransaction); !reflect.DeepEqual(codes, []int{500, 429, 200}) {
+		t.Errorf("observed codes %v; want [500 429 200]", codes)
+	}
+	if n := obs.Retries(EndpointBalanceTransaction); n != 2 {
+		t.Errorf("observed %d retries; want 2", n)
+	}
+	if codes := obs.Codes(EndpointBalance); len(codes) != 0 {
+		t.Errorf("observed balance codes %v for a transaction call", codes)
+	}
+}
+
+func TestShouldRetryHeader(t *testing.T) {
+	for _, tc := range []struct {
+		status    int
+		header    string
+		wantCalls int
+	}{
+		{500, "false", 1},
+		{429, "false", 1},
+		{503, "false", 1},
+		{400, "true", 2},
+		{404, "true", 2},
+		{500, "true", 2},
+	} {
+		t.Run(http.StatusText(tc.status)+"/"+tc.header, func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.SetBalance("", stripetest.Balance)
+			fake.Script(stripetest.BalanceRoute(""), stripetest.Response{
+				Status: tc.status,
+				Body:   stripetest.ErrorBody("api_error", "", "scripted"),
+				Header: http.Header{"Stripe-Should-Retry": {tc.header}},
+			})
+			obs := newRecordingObserver()
+			c := newTestClient(t, fake.URL, 3, obs)
+
+			_, err := c.Balance(testContext(t), "")
+			if n := fake.Calls(stripetest.BalanceRoute("")); n != tc.wantCalls {
+				t.Errorf("fake got %d calls; want %d", n, tc.wantCalls)
+			}
+			if n := obs.Retries(EndpointBalance); n != tc.wantCalls-1 {
+				t.Errorf("observed %d retries; want %d", n, tc.wantCalls-1)
+			}
+			if tc.wantCalls == 1 {
+				e := asError(t, err)
+				if e.Status != tc.status {
+					t.Errorf("Status = %d; want %d", e.Status, tc.status)
+				}
+			} else if err != nil {
+				t.Errorf("Balance after retry: %v", err)
+			}
+		})
+	}
+}
+
+func TestNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+	}{
+		{400, stripetest.BadRequestBody},
+		{401, stripetest.UnauthorizedBody},
+		{402, stripetest.ErrorBody("invalid_request_error", "", "payment required")},
+		{403, stripetest.ErrorBody("invalid_request_error", "", "The provided key does not have the required permissions for this endpoint.")},
+		{404, stripetest.ErrorBody("invalid_request_error", "resource_missing", "No such thing")},
+	} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.SetBalance("", stripetest.Balance)
+			fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: tc.status, Body: tc.body})
+			obs := newRecordingObserver()
+			c := newTestClient(t, fake.URL, 3, obs)
+
+			_, err := c.Balance(testContext(t), "")
+			e := asError(t, err)
+			if e.Status != tc.status {
+				t.Errorf("Status = %d; want %d", e.Status, tc.status)
+			}
+			if e.Type != "invalid_request_error" {
+				t.Errorf("Type = %q; want invalid_request_error", e.Type)
+			}
+			if e.Endpoint != EndpointBalance {
+				t.Errorf("Endpoint = %q; want %q", e.Endpoint, EndpointBalance)
+			}
+			if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+				t.Errorf("fake got %d calls; want 1", n)
+			}
+			if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{tc.status}) {
+				t.Errorf("observed codes %v; want [%d]", codes, tc.status)
+			}
+			if n := obs.Retries(EndpointBalance); n != 0 {
+				t.Errorf("observed %d retries; want 0", n)
+			}
+		})
+	}
+}
+
+func TestMaxRetriesBoundsAttempts(t *testing.T) {
+	for _, retries := range []int{0, 1, 2, 4} {
+		t.Run(fmt.Sprintf("MaxRetries=%d", retries), func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.SetBalance("", stripetest.Balance)
+			fake.Script(stripetest.BalanceRoute(""), repeat(stripetest.Response{
+				Status: 500,
+				Body:   stripetest.ErrorBody("api_error", "", "storm"),
+			}, 20)...)
+			obs := newRecordingObserver()
+			c := newTestClient(t, fake.URL, retries, obs)
+
+			_, err := c.Balance(testContext(t), "")
+			e := asError(t, err)
+			if e.Status != 500 || e.Type != "api_error" || e.Message != "storm" {
+				t.Errorf("error = %+v; want the last 500 api_error", e)
+			}
+			if want := fmt.Sprintf("req_fake%d", retries+1); e.RequestID != want {
+				t.Errorf("RequestID = %q; want %q, the last attempt's", e.RequestID, want)
+			}
+			if n := fake.Calls(stripetest.BalanceRoute("")); n != retries+1 {
+				t.Errorf("fake got %d calls; want %d", n, retries+1)
+			}
+			if codes := obs.Codes(EndpointBalance); len(codes) != retries+1 {
+				t.Errorf("observed %d requests (%v); want %d", len(codes), codes, retries+1)
+			}
+			if n := obs.Retries(EndpointBalance); n != retries {
+				t.Errorf("observed %d retries; want %d", n, retries)
+			}
+		})
+	}
+}
+
+// closedURL returns the URL of a port on 127.0.0.1 nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	return "http://" + addr
+}
+
+func TestConnectionErrorRetried(t *testing.T) {
+	obs := newRecordingObserver()
+	c := newTestClient(t, closedURL(t), 2, obs)
+
+	_, err := c.Balance(testContext(t), "")
+	e := asError(t, err)
+	if e.Status != 0 {
+		t.Errorf("Status = %d; want 0 for a connection error", e.Status)
+	}
+	if e.Err == nil {
+		t.Errorf("Err is nil; want the connection error")
+	}
+	if !strings.Contains(err.Error(), "stripe balance") {
+		t.Errorf("error %q does not name the endpoint", err)
+	}
+	if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{0, 0, 0}) {
+		t.Errorf("observed codes %v; want [0 0 0]", codes)
+	}
+	if n := obs.Retries(EndpointBalance); n != 2 {
+		t.Errorf("observed %d retries; want 2", n)
+	}
+}
+
+func TestErrorBadRequest(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 400, Body: stripetest.BadRequestBody})
+	c := newTestClient(t, fake.URL, 2, nil)
+
+	_, err := c.Balance(testContext(t), "")
+	e := asError(t, err)
+	if e.Status != 400 || e.Type != "invalid_request_error" || e.Code != "" {
+		t.Errorf("error = %+v; want a 400 invalid_request_error without code", e)
+	}
+	if !strings.Contains(e.Message, "explicit keys") {
+		t.Errorf("Message = %q; want Stripe's message", e.Message)
+	}
+	if e.RequestID != "req_fake1" {
+		t.Errorf("RequestID = %q; want req_fake1", e.RequestID)
+	}
+	if e.Err != nil {
+		t.Errorf("Err = %v; want nil when Stripe sent an error body", e.Err)
+	}
+	for _, want := range []string{"stripe balance", "HTTP 400", "invalid_request_error", "explicit keys", "[request req_fake1]"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+func TestErrorUnauthorized(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*stripetest.Server)
+	}{
+		{"scripted", func(s *stripetest.Server) {
+			s.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 401, Body: stripetest.UnauthorizedBody})
+		}},
+		{"wrong key", func(s *stripetest.Server) { s.SetKey("rk_test_SomeOtherKey") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.SetBalance("", stripetest.Balance)
+			tc.setup(fake)
+			c := newTestClient(t, fake.URL, 2, nil)
+
+			_, err := c.Balance(testContext(t), "")
+			e := asError(t, err)
+			if e.Status != 401 || e.Type != "invalid_request_error" {
+				t.Errorf("error = %+v; want a 401 invalid_request_error", e)
+			}
+			if !strings.HasPrefix(e.Message, "Invalid API Key provided") {
+				t.Errorf("Message = %q; want Stripe's message", e.Message)
+			}
+			if e.RequestID != "req_fake1" {
+				t.Errorf("RequestID = %q; want req_fake1", e.RequestID)
+			}
+			if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+				t.Errorf("fake got %d calls; want 1 (no retry on 401)", n)
+			}
+		})
+	}
+}
+
+func TestErrorUnknownTransaction(t *testing.T) {
+	fake := stripetest.New(t)
+	c := newTestClient(t, fake.URL, 2, nil)
+
+	_, err := c.BalanceTransaction(testContext(t), "", "txn_1Missing")
+	e := asError(t, err)
+	if e.Status != 404 || e.Type != "invalid_request_error" || e.Code != "resource_missing" {
+		t.Errorf("error = %+v; want a 404 invalid_request_error (resource_missing)", e)
+	}
+	if e.Endpoint != EndpointBalanceTransaction {
+		t.Errorf("Endpoint = %q; want %q", e.Endpoint, EndpointBalanceTransaction)
+	}
+	if !strings.Contains(e.Message, "txn_1Missing") {
+		t.Errorf("Message = %q; want it to name the transaction", e.Message)
+	}
+	if !strings.HasPrefix(e.RequestID, "req_fake") {
+		t.Errorf("RequestID = %q; want the fake's", e.RequestID)
+	}
+	if !strings.Contains(err.Error(), "(resource_missing)") {
+		t.Errorf("error %q does not show the code", err)
+	}
+	if n := fake.Calls(stripetest.TransactionRoute("", "txn_1Missing")); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+func TestErrorUndecodableSuccess(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+	}{
+		{"not JSON", "<html><body>Bad gateway, or so</body></html>"},
+		{"truncated JSON", stripetest.Balance[:len(stripetest.Balance)/2]},
+		{"empty", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 200, Body: tc.body})
+			obs := newRecordingObserver()
+			c := newTestClient(t, fake.URL, 2, obs)
+
+			b, err := c.Balance(testContext(t), "")
+			if b != nil {
+				t.Errorf("Balance = %+v; want nil with the error", b)
+			}
+			e := asError(t, err)
+			if e.Status != 200 {
+				t.Errorf("Status = %d; want 200", e.Status)
+			}
+			if e.Err == nil {
+				t.Error("Err is nil; want the decoding error")
+			}
+			if e.RequestID != "req_fake1" {
+				t.Errorf("RequestID = %q; want req_fake1", e.RequestID)
+			}
+			if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+				t.Errorf("fake got %d calls; want 1", n)
+			}
+			if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{200}) {
+				t.Errorf("observed codes %v; want [200]", codes)
+			}
+		})
+	}
+}
+
+func TestErrorNonJSONServerErrorRetried(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.Script(stripetest.BalanceRoute(""), repeat(stripetest.Response{Status: 500, Body: "upstream connect error"}, 3)...)
+	obs := newRecordingObserver()
+	c := newTestClient(t, fake.URL, 2, obs)
+
+	_, err := c.Balance(testContext(t), "")
+	e := asError(t, err)
+	if e.Status != 500 {
+		t.Errorf("Status = %d; want 500", e.Status)
+	}
+	if e.Err == nil {
+		t.Error("Err is nil; want the decoding error")
+	}
+	if e.RequestID != "req_fake3" {
+		t.Errorf("RequestID = %q; want req_fake3, the last attempt's", e.RequestID)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 3 {
+		t.Errorf("fake got %d calls; want 3", n)
+	}
+	if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{500, 500, 500}) {
+		t.Errorf("observed codes %v; want [500 500 500]", codes)
+	}
+}
+
+// checkRedacted checks that no part of the key longer than its "rk_test_"
+// prefix is in err; where Stripe's message quoted the key, it must say where
+// the key was removed. Undecodable bodies are not quoted at all.
+func checkRedacted(t *testing.T, err error, quoted bool) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("got no error; want one")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, stripetest.Key[:len("rk_test_")+4]) {
+		t.Errorf("error contains (part of) the API key: %s", msg)
+	}
+	if quoted && !strings.Contains(msg, "[REDACTED]") {
+		t.Errorf("error %q does not show where the key was removed", msg)
+	}
+	if e := asError(t, err); strings.Contains(e.Message, stripetest.Key) {
+		t.Errorf("Message contains the API key: %s", e.Message)
+	}
+}
+
+func TestErrorNeverContainsKey(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		quoted bool
+	}{
+		{"401 message", 401, stripetest.ErrorBody("invalid_request_error", "", "Invalid API Key provided: "+stripetest.Key), true},
+		{"400 message twice", 400, stripetest.ErrorBody("invalid_request_error", "", stripetest.Key+" is not "+stripetest.Key), true},
+		{"500 not JSON", 500, "proxy error for Bearer " + stripetest.Key, false},
+		{"500 JSON without error", 500, `{"echo": "` + stripetest.Key + `"}`, true},
+		{"200 not JSON", 200, "Authorization: Bearer " + stripetest.Key + "\nbroken", false},
+		{"200 truncated JSON", 200, `{"object": "balance", "note": "` + stripetest.Key, false},
+		// The SDK cuts the body it quotes at 500 bytes, here through the key.
+		{"200 not JSON, key across the cut", 200, strings.Repeat("x", 480) + stripetest.Key, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.Script(stripetest.BalanceRoute(""), repeat(stripetest.Response{Status: tc.status, Body: tc.body}, 5)...)
+			c := newTestClient(t, fake.URL, 1, nil)
+
+			_, err := c.Balance(testContext(t), "")
+			checkRedacted(t, err, tc.quoted)
+			if e := asError(t, err); e.Status != tc.status {
+				t.Errorf("Status = %d; want %d", e.Status, tc.status)
+			}
+		})
+	}
+}
+
+func TestDeadlineWhileStripeStalls(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: 30 * time.Second})
+	obs := newRecordingObserver()
+	c := newTestClient(t, fake.URL, 3, obs)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Balance(ctx, "")
+	took := time.Since(start)
+
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v does not match context.DeadlineExceeded", err)
+	}
+	asError(t, err)
+	if took > 5*time.Second {
+		t.Errorf("Balance took %v with a 300ms deadline; want it to give up at the deadline", took)
+	}
+	// The deadline is final: no retry after it.
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+	if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{0}) {
+		t.Errorf("observed codes %v; want [0]", codes)
+	}
+	if n := obs.Retries(EndpointBalance); n != 0 {
+		t.Errorf("observed %d retries; want 0", n)
+	}
+}
+
+func TestCancelWhileStripeStalls(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: 30 * time.Second})
+	obs := newRecordingObserver()
+	c := newTestClient(t, fake.URL, 3, obs)
+
+	// No deadline: a cancelled request looks like a connection error (no
+	// status), yet it must not be retried.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Balance(ctx, "")
+		done <- err
+	}()
+	waitForCalls(t, fake, stripetest.BalanceRoute(""), 1)
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Balance still running 10s after its context was cancelled")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v does not match context.Canceled", err)
+	}
+	if e := asError(t, err); e.Status != 0 {
+		t.Errorf("Status = %d; want 0", e.Status)
+	}
+	if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{0}) {
+		t.Errorf("observed codes %v; want [0]", codes)
+	}
+	if n := obs.Retries(EndpointBalance); n != 0 {
+		t.Errorf("observed %d retries after cancellation; want 0", n)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+func TestBackoffBeyondDeadlineGivesUp(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.Script(stripetest.BalanceRoute(""), repeat(stripetest.Response{Status: 500, Body: stripetest.ErrorBody("api_error", "", "storm")}, 10)...)
+	obs := newRecordingObserver()
+	c := newTestClient(t, fake.URL, 5, obs)
+	c.backoff = func(int) time.Duration { return 10 * time.Second }
+
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Balance(ctx, "")
+	took := time.Since(start)
+
+	e := asError(t, err)
+	if e.Status != 500 || e.Type != "api_error" {
+		t.Errorf("error = %+v; want the 500 that was not retried", e)
+	}
+	if took > 5*time.Second {
+		t.Errorf("Balance took %v; want it to give up instead of sleeping past the deadline", took)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+	if n := obs.Retries(EndpointBalance); n != 0 {
+		t.Errorf("observed %d retries; want 0", n)
+	}
+}
+
+// retrySignal tells when the client is about to sleep before a retry.
+type retrySignal struct{ retrying chan struct{} }
+
+func (retrySignal) ObserveRequest(string, int, time.Duration) {}
+func (o *retrySignal) ObserveRetry(string)                    { o.retrying <- struct{}{} }
+
+func TestCancelDuringBackoff(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.Script(stripetest.BalanceRoute(""), repeat(stripetest.Response{Status: 503, Body: stripetest.ErrorBody("api_error", "", "storm")}, 10)...)
+	obs := &retrySignal{retrying: make(chan struct{}, 10)}
+	c := newTestClient(t, fake.URL, 5, obs)
+	c.backoff = func(int) time.Duration { return 30 * time.Second }
+
+	// No deadline, so the client has to sleep; cancelling ends the sleep.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := c.Balance(ctx, "")
+		done <- err
+	}()
+	select {
+	case <-obs.retrying:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client did not start a retry after a 503")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if e := asError(t, err); e.Status != 503 {
+			t.Errorf("Status = %d; want 503", e.Status)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Balance still sleeping 10s after its context was cancelled")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("Balance took %v", took)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	c, err := New(Config{Key: stripetest.Key, URL: fake.URL, RateLimit: 20})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	const calls = 6
+	start := time.Now()
+	for range calls {
+		if _, err := c.Balance(testContext(t), ""); err != nil {
+			t.Fatalf("Balance: %v", err)
+		}
+	}
+	took := time.Since(start)
+	// The first call goes at once, each other one waits 1/20 s.
+	if atLeast := (calls-1)*time.Second/20 - 20*time.Millisecond; took < atLeast {
+		t.Errorf("%d calls at 20/s took %v; want at least %v", calls, took, atLeast)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != calls {
+		t.Errorf("fake got %d calls; want %d", n, calls)
+	}
+}
+
+func TestRateLimitSharedAcrossCalls(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	c, err := New(Config{Key: stripetest.Key, URL: fake.URL, RateLimit: 20})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := range 6 {
+		wg.Go(func() {
+			var err error
+			if i%2 == 0 {
+				_, err = c.Balance(testContext(t), "")
+			} else {
+				_, err = c.BalanceTransaction(testContext(t), "", "txn_1Settled")
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("call: %v", err)
+		}
+	}
+	if took, atLeast := time.Since(start), 5*time.Second/20-20*time.Millisecond; took < atLeast {
+		t.Errorf("6 concurrent calls at 20/s took %v; want at least %v", took, atLeast)
+	}
+}
+
+func TestRateLimiterWouldOverrunDeadline(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	obs := newRecordingObserver()
+	c, err := New(Config{Key: stripetest.Key, URL: fake.URL, RateLimit: 0.1, Observer: obs})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if _, err := c.Balance(testContext(t), ""); err != nil {
+		t.Fatalf("first Balance: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.Balance(ctx, "")
+	e := asError(t, err)
+	if e.Endpoint != EndpointBalance || e.Err == nil {
+		t.Errorf("error = %+v; want the rate limiter's", e)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Balance took %v; want it to fail at once", took)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+	// A request the limiter held back was never sent, so it is not counted.
+	if codes := obs.Codes(EndpointBalance); !reflect.DeepEqual(codes, []int{200}) {
+		t.Errorf("observed codes %v; want [200]", codes)
+	}
+}
+
+func TestJitteredBackoff(t *testing.T) {
+	for n := range 10 {
+		d := backoffMax
+		if n < 5 {
+			d = min(backoffBase<<n, backoffMax)
+		}
+		lo, hi := d/2, d
+		for range 200 {
+			got := jitteredBackoff(n)
+			if got < lo || got >= hi {
+				t.Fatalf("jitteredBackoff(%d) = %v; want in [%v, %v)", n, got, lo, hi)
+			}
+		}
+	}
+	if got := jitteredBackoff(0); got < 125*time.Millisecond || got >= 250*time.Millisecond {
+		t.Errorf("jitteredBackoff(0) = %v; want in [125ms, 250ms)", got)
+	}
+	if got := jitteredBackoff(100); got < 2*time.Second || got >= 4*time.Second {
+		t.Errorf("jitteredBackoff(100) = %v; want in [2s, 4s)", got)
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	cause := errors.New("dial tcp: connection refused")
+	for _, tc := range []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Endpoint: EndpointBalance}, "stripe balance"},
+		{&Error{Endpoint: EndpointBalance, Err: cause}, "stripe balance: dial tcp: connection refused"},
+		{
+			&Error{Endpoint: EndpointBalanceTransaction, Status: 404, Type: "invalid_request_error", Code: "resource_missing", Message: "No such balance transaction: 'txn_1'", RequestID: "req_1"},
+			"stripe balance_transaction: HTTP 404: invalid_request_error (resource_missing): No such balance transaction: 'txn_1' [request req_1]",
+		},
+		{&Error{Endpoint: EndpointBalance, Status: 200, Err: cause, RequestID: "req_2"}, "stripe balance: HTTP 200: dial tcp: connection refused [request req_2]"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q; want %q", got, tc.want)
+		}
+	}
+	e := &Error{Endpoint: EndpointBalance, Err: context.DeadlineExceeded}
+	if !errors.Is(e, context.DeadlineExceeded) {
+		t.Error("an *Error does not unwrap to its cause")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ s, key, want string }{
+		{"key sk_test_1 here", "sk_test_1", "key [REDACTED] here"},
+		{"sk_test_1sk_test_1", "sk_test_1", "[REDACTED][REDACTED]"},
+		{"nothing", "sk_test_1", "nothing"},
+		{"no key", "", "no key"},
+	} {
+		if got := redact(tc.s, tc.key); got != tc.want {
+			t.Errorf("redact(%q, %q) = %q; want %q", tc.s, tc.key, got, tc.want)
+		}
+	}
+}

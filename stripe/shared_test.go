@@ -1,0 +1,356 @@
+package stripe
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
+)
+
+// Shared must be usable wherever a Client is.
+var _ Client = (*Shared)(nil)
+
+func newTestShared(t *testing.T, fake *stripetest.Server) *Shared {
+	t.Helper()
+	return NewShared(newTestClient(t, fake.URL, 0, nil))
+}
+
+// waitForCalls waits until route has had n calls, so a test knows a call
+// is in flight at the fake.
+func waitForCalls(t *testing.T, fake *stripetest.Server, route string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for fake.Calls(route) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("route %s got %d calls after 10s; want %d", route, fake.Calls(route), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+type balanceResult struct {
+	b   *Balance
+	err error
+}
+
+func TestSharedBalanceConcurrentCallersShareOneCall(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: 200 * time.Millisecond})
+	s := newTestShared(t, fake)
+
+	const callers = 20
+	start := make(chan struct{})
+	results := make([]balanceResult, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			<-start
+			b, err := s.Balance(testContext(t), "")
+			results[i] = balanceResult{b, err}
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d balance calls from %d concurrent callers; want 1", n, callers)
+	}
+	for i, r := range results {
+		if r.err != nil {
+			t.Errorf("caller %d: %v", i, r.err)
+			continue
+		}
+		if r.b != results[0].b {
+			t.Errorf("caller %d got a different result (%p) from caller 0 (%p)", i, r.b, results[0].b)
+		}
+		if !reflect.DeepEqual(r.b, wantBalance) {
+			t.Errorf("caller %d: Balance =\n%+v\nwant\n%+v", i, r.b, wantBalance)
+		}
+	}
+
+	// Once the shared call is over, the next caller makes a new one: a
+	// balance is never cached.
+	if _, err := s.Balance(testContext(t), ""); err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 2 {
+		t.Errorf("fake got %d balance calls; want 2 after a later call", n)
+	}
+}
+
+func TestSharedBalanceAccountsNotMerged(t *testing.T) {
+	const account = "acct_1Connected"
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetBalance(account, stripetest.ConnectedBalance)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: 200 * time.Millisecond})
+	fake.Script(stripetest.BalanceRoute(account), stripetest.Response{Status: 200, Body: stripetest.ConnectedBalance, Delay: 200 * time.Millisecond})
+	s := newTestShared(t, fake)
+
+	var own, connected balanceResult
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		b, err := s.Balance(testContext(t), "")
+		own = balanceResult{b, err}
+	})
+	wg.Go(func() {
+		b, err := s.Balance(testContext(t), account)
+		connected = balanceResult{b, err}
+	})
+	wg.Wait()
+
+	if own.err != nil || connected.err != nil {
+		t.Fatalf("Balance: %v, %v", own.err, connected.err)
+	}
+	if !reflect.DeepEqual(own.b, wantBalance) {
+		t.Errorf("own balance =\n%+v\nwant\n%+v", own.b, wantBalance)
+	}
+	if len(connected.b.Available) != 1 || connected.b.Available[0].Currency != "gbp" {
+		t.Errorf("connected balance = %+v; want the gbp one", connected.b)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("own balance: %d calls; want 1", n)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute(account)); n != 1 {
+		t.Errorf("connected balance: %d calls; want 1", n)
+	}
+}
+
+func TestSharedSettledTransactionFetchedOnce(t *testing.T) {
+	const account = "acct_1Connected"
+	fake := stripetest.New(t)
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	fake.SetTransaction(account, "txn_1Settled", stripetest.SettledTransaction)
+	s := newTestShared(t, fake)
+
+	for i := range 5 {
+		got, err := s.BalanceTransaction(testContext(t), "", "txn_1Settled")
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(got, wantSettled) {
+			t.Errorf("call %d: transaction =\n%+v\nwant\n%+v", i, got, wantSettled)
+		}
+	}
+	if n := fake.Calls(stripetest.TransactionRoute("", "txn_1Settled")); n != 1 {
+		t.Errorf("fake got %d calls for a settled transaction; want 1", n)
+	}
+
+	// The cache is per account: the same ID elsewhere is fetched on its own.
+	for range 3 {
+		if _, err := s.BalanceTransaction(testContext(t), account, "txn_1Settled"); err != nil {
+			t.Fatalf("connected account: %v", err)
+		}
+	}
+	if n := fake.Calls(stripetest.TransactionRoute(account, "txn_1Settled")); n != 1 {
+		t.Errorf("fake got %d calls for the connected account's settled transaction; want 1", n)
+	}
+	if n := fake.Calls(stripetest.TransactionRoute("", "txn_1Settled")); n != 1 {
+		t.Errorf("fake got %d calls for the own account's transaction; want still 1", n)
+	}
+}
+
+func TestSharedPendingTransactionFetchedEveryTime(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetTransaction("", "txn_1Pending", stripetest.PendingTransaction)
+	s := newTestShared(t, fake)
+
+	for i := range 5 {
+		got, err := s.BalanceTransaction(testContext(t), "", "txn_1Pending")
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(got, wantPending) {
+			t.Errorf("call %d: transaction =\n%+v\nwant\n%+v", i, got, wantPending)
+		}
+	}
+	if n := fake.Calls(stripetest.TransactionRoute("", "txn_1Pending")); n != 5 {
+		t.Errorf("fake got %d calls for a pending transaction in 5 calls; want 5", n)
+	}
+
+	// Once it settles, it is fetched one more time and then kept.
+	fake.SetTransaction("", "txn_1Pending", `{"object": "balance_transaction", "id": "txn_1Pending", "currency": "kwd", "amount": 10500, "status": "available"}`)
+	for i := range 3 {
+		got, err := s.BalanceTransaction(testContext(t), "", "txn_1Pending")
+		if err != nil {
+			t.Fatalf("call %d after settling: %v", i, err)
+		}
+		if got.Status != "available" {
+			t.Errorf("call %d after settling: status %q; want available", i, got.Status)
+		}
+	}
+	if n := fake.Calls(stripetest.TransactionRoute("", "txn_1Pending")); n != 6 {
+		t.Errorf("fake got %d calls; want 6 (5 pending, then 1 settled)", n)
+	}
+}
+
+func TestSharedTransactionConcurrentCallersShareOneCall(t *testing.T) {
+	fake := stripetest.New(t)
+	route := stripetest.TransactionRoute("", "txn_1Pending")
+	fake.SetTransaction("", "txn_1Pending", stripetest.PendingTransaction)
+	fake.Script(route, stripetest.Response{Status: 200, Body: stripetest.PendingTransaction, Delay: 200 * time.Millisecond})
+	s := newTestShared(t, fake)
+
+	const callers = 10
+	start := make(chan struct{})
+	errs := make(chan error, callers)
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			<-start
+			got, err := s.BalanceTransaction(testContext(t), "", "txn_1Pending")
+			if err == nil && !reflect.DeepEqual(got, wantPending) {
+				err = errors.New("wrong transaction")
+			}
+			errs <- err
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := fake.Calls(route); n != 1 {
+		t.Errorf("fake got %d calls from %d concurrent callers; want 1", n, callers)
+	}
+}
+
+func TestSharedCallerDeadlineStopsOnlyThatCaller(t *testing.T) {
+	fake := stripetest.New(t)
+	route := stripetest.BalanceRoute("")
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(route, stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: time.Second})
+	s := newTestShared(t, fake)
+
+	// A patient caller starts the call.
+	patient := make(chan balanceResult, 1)
+	go func() {
+		b, err := s.Balance(testContext(t), "")
+		patient <- balanceResult{b, err}
+	}()
+	waitForCalls(t, fake, route, 1)
+
+	// An impatient one joins it, and leaves at its own deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	b, err := s.Balance(ctx, "")
+	took := time.Since(start)
+	if err == nil {
+		t.Fatalf("impatient caller got %+v; want its deadline's error", b)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("impatient caller's error %v does not match context.DeadlineExceeded", err)
+	}
+	if took > 900*time.Millisecond {
+		t.Errorf("impatient caller waited %v past its 100ms deadline", took)
+	}
+	select {
+	case r := <-patient:
+		t.Fatalf("the shared call ended (%v) when the impatient caller left; want it to go on", r.err)
+	default:
+	}
+
+	r := <-patient
+	if r.err != nil {
+		t.Fatalf("patient caller: %v", r.err)
+	}
+	if !reflect.DeepEqual(r.b, wantBalance) {
+		t.Errorf("patient caller: Balance =\n%+v\nwant\n%+v", r.b, wantBalance)
+	}
+	if n := fake.Calls(route); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+func TestSharedStarterCancelledCallGoesOn(t *testing.T) {
+	fake := stripetest.New(t)
+	route := stripetest.BalanceRoute("")
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(route, stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: 300 * time.Millisecond})
+	s := newTestShared(t, fake)
+
+	// The caller that starts the call goes away; another is waiting on it.
+	ctx, cancel := context.WithCancel(context.Background())
+	starter := make(chan error, 1)
+	go func() {
+		_, err := s.Balance(ctx, "")
+		starter <- err
+	}()
+	waitForCalls(t, fake, route, 1)
+	other := make(chan balanceResult, 1)
+	go func() {
+		b, err := s.Balance(testContext(t), "")
+		other <- balanceResult{b, err}
+	}()
+	cancel()
+
+	if err := <-starter; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled caller's error %v does not match context.Canceled", err)
+	}
+	r := <-other
+	if r.err != nil {
+		t.Fatalf("other caller: %v; want the shared call to go on without the caller that started it", r.err)
+	}
+	if !reflect.DeepEqual(r.b, wantBalance) {
+		t.Errorf("other caller: Balance =\n%+v\nwant\n%+v", r.b, wantBalance)
+	}
+	if n := fake.Calls(route); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+func TestSharedErrorNotCached(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 400, Body: stripetest.BadRequestBody})
+	txnRoute := stripetest.TransactionRoute("", "txn_1Settled")
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	fake.Script(txnRoute,
+		stripetest.Response{Status: 500, Body: stripetest.ErrorBody("api_error", "", "boom")},
+		stripetest.Response{Status: 404, Body: stripetest.ErrorBody("invalid_request_error", "resource_missing", "No such balance transaction: 'txn_1Settled'")},
+	)
+	s := newTestShared(t, fake)
+
+	_, err := s.Balance(testContext(t), "")
+	if e := asError(t, err); e.Status != 400 {
+		t.Errorf("first Balance: Status %d; want 400", e.Status)
+	}
+	b, err := s.Balance(testContext(t), "")
+	if err != nil {
+		t.Fatalf("second Balance: %v", err)
+	}
+	if !reflect.DeepEqual(b, wantBalance) {
+		t.Errorf("second Balance =\n%+v\nwant\n%+v", b, wantBalance)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 2 {
+		t.Errorf("fake got %d balance calls; want 2", n)
+	}
+
+	for i, want := range []int{500, 404} {
+		_, err := s.BalanceTransaction(testContext(t), "", "txn_1Settled")
+		if e := asError(t, err); e.Status != want {
+			t.Errorf("transaction call %d: Status %d; want %d", i, e.Status, want)
+		}
+	}
+	for i := range 3 {
+		got, err := s.BalanceTransaction(testContext(t), "", "txn_1Settled")
+		if err != nil {
+			t.Fatalf("transaction call %d after the errors: %v", i, err)
+		}
+		if !reflect.DeepEqual(got, wantSettled) {
+			t.Errorf("transaction =\n%+v\nwant\n%+v", got, wantSettled)
+		}
+	}
+	if n := fake.Calls(txnRoute); n != 3 {
+		t.Errorf("fake got %d transaction calls; want 3 (two errors, then one success kept)", n)
+	}
+}
