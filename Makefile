@@ -1,11 +1,15 @@
-# Pinned versions of the tools the tests use; `make tools` installs them into
-# .tools/bin with the Go toolchain, so a fresh machine needs only Go.
+# Pinned versions of the tools the tests use. `make tools` installs them with
+# the Go toolchain into a folder per version under .tools, so a fresh machine
+# needs only Go, and changing a pin installs the new version.
 STRIPE_MOCK_VERSION := v0.203.0
 STATICCHECK_VERSION := v0.8.2
 
-TOOLS := $(CURDIR)/.tools/bin
-STRIPE_MOCK := $(TOOLS)/stripe-mock
-STATICCHECK := $(TOOLS)/staticcheck
+STRIPE_MOCK := $(CURDIR)/.tools/stripe-mock-$(STRIPE_MOCK_VERSION)/stripe-mock
+STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+
+# The end-to-end test runs Debian's Prometheus and Alertmanager.
+DEBIAN_PACKAGES := prometheus prometheus-alertmanager
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
@@ -20,7 +24,7 @@ LDFLAGS := -s -w \
 
 GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
-.PHONY: all build test check-fmt vet staticcheck unit tools demo clean
+.PHONY: all build test check-fmt vet staticcheck unit tools debian-packages demo clean
 
 all: test build
 
@@ -28,8 +32,9 @@ build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o stripe_exporter .
 
 # The test command: formatting, vet, staticcheck, then every test with the
-# race detector, the stripe-mock conformance tests included.
-test: tools check-fmt vet staticcheck unit
+# race detector, the stripe-mock conformance tests and the end-to-end test
+# against real Prometheus and Alertmanager included.
+test: tools debian-packages check-fmt vet staticcheck unit
 
 check-fmt:
 	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -45,16 +50,18 @@ unit: $(STRIPE_MOCK)
 
 tools: $(STRIPE_MOCK) $(STATICCHECK)
 
-# A stamp per version, so changing a pin above reinstalls the tool.
-$(STRIPE_MOCK): $(TOOLS)/.stripe-mock-$(STRIPE_MOCK_VERSION)
-$(TOOLS)/.stripe-mock-$(STRIPE_MOCK_VERSION):
-	GOBIN=$(TOOLS) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
-	touch $@
+$(STRIPE_MOCK):
+	GOBIN=$(@D) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
-$(STATICCHECK): $(TOOLS)/.staticcheck-$(STATICCHECK_VERSION)
-$(TOOLS)/.staticcheck-$(STATICCHECK_VERSION):
-	GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
-	touch $@
+$(STATICCHECK):
+	GOBIN=$(@D) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+debian-packages:
+	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
+		echo ">> installing $(DEBIAN_PACKAGES) from Debian"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
+	fi
 
 # Runs the exporter against a local stripe-mock and prints a scrape.
 demo: build $(STRIPE_MOCK)

@@ -57,7 +57,7 @@ func buildTargets(accounts, transactions []string) ([]collector.Target, error) {
 			return nil, fmt.Errorf("--stripe.balance-transaction %q: %w", v, err)
 		}
 		if err := stripe.CheckID(id); err != nil {
-			return nil, fmt.Errorf("--stripe.balance-transaction: %w", err)
+			return nil, fmt.Errorf("--stripe.balance-transaction %q: %w", v, err)
 		}
 		i, ok := index[account]
 		if !ok {

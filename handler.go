@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -45,22 +46,28 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // scrapeTimeout is the time a scrape may spend on Stripe: --stripe.timeout,
-// or Prometheus's scrape timeout less offset when that is shorter.
+// or Prometheus's scrape timeout less offset when that is shorter. When the
+// scrape timeout is no longer than the offset, half of it is used instead.
 func scrapeTimeout(h http.Header, limit, offset time.Duration, logger log.Logger) time.Duration {
 	v := h.Get("X-Prometheus-Scrape-Timeout-Seconds")
 	if v == "" {
 		return limit
 	}
 	seconds, err := strconv.ParseFloat(v, 64)
-	if err != nil || seconds <= 0 {
+	if err != nil || math.IsNaN(seconds) || seconds <= 0 {
 		level.Debug(logger).Log("msg", "ignoring invalid X-Prometheus-Scrape-Timeout-Seconds", "value", v)
 		return limit
 	}
-	t := time.Duration(seconds * float64(time.Second))
-	if t > offset {
-		t -= offset
+	// Compared in seconds first: a huge header value would overflow a
+	// Duration.
+	if seconds-offset.Seconds() >= limit.Seconds() {
+		return limit
 	}
-	return min(t, limit)
+	t := time.Duration(seconds * float64(time.Second))
+	if t <= offset {
+		return t / 2
+	}
+	return t - offset
 }
 
 // promLogger lets promhttp report gathering errors through go-kit log.

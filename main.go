@@ -151,6 +151,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return fail("invalid Stripe client settings (--stripe.api-url, --stripe.max-retries, --stripe.rate-limit)", err)
 	}
 
+	metrics.Prepare(targets)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
@@ -159,7 +160,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		metrics,
 	)
 	scrapes := &metricsHandler{
-		client:   stripe.NewShared(api),
+		client:   stripe.NewShared(api, cfg.timeout),
 		targets:  targets,
 		metrics:  metrics,
 		exporter: registry,
@@ -182,18 +183,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	mux.Handle("/", landing)
 
 	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "accounts", len(targets), "api_url", redactURL(cfg.apiURL))
-	if err := serve(ctx, mux, cfg.web, base, logger); err != nil {
+	// Scrapes in progress get their whole Stripe timeout to finish.
+	if err := serve(ctx, mux, cfg.web, cfg.timeout+5*time.Second, slogLevel(cfg.logLevel), base, logger); err != nil {
 		return fail("HTTP server failed", err)
 	}
 	return 0
 }
 
 // serve answers HTTP until ctx ends, then lets scrapes in progress finish.
-func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, base, logger log.Logger) error {
+func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, grace time.Duration, lvl slog.Level, base, logger log.Logger) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- web.ListenAndServe(srv, flags, slog.New(sloggokit.NewGoKitHandler(base, nil)))
+		errc <- web.ListenAndServe(srv, flags, slog.New(sloggokit.NewGoKitHandler(base, lvl)))
 	}()
 	select {
 	case err := <-errc:
@@ -201,7 +203,7 @@ func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, base, log
 	case <-ctx.Done():
 	}
 	level.Info(logger).Log("msg", "shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
@@ -235,8 +237,22 @@ func checkLogFlags(lvl, format string) error {
 	return nil
 }
 
+// slogLevel is the --log.level for libraries that log through slog.
+func slogLevel(lvl string) slog.Level {
+	switch lvl {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
 // newLoggers returns the logger for the exporter's own messages, and a base
-// without time or caller for the slog bridge, which adds both itself.
+// without time or caller for the slog bridge, which adds both itself, under
+// the same keys.
 func newLoggers(lvl, format string, w io.Writer) (base, logger log.Logger) {
 	w = log.NewSyncWriter(w)
 	if format == "json" {
@@ -245,5 +261,5 @@ func newLoggers(lvl, format string, w io.Writer) (base, logger log.Logger) {
 		base = log.NewLogfmtLogger(w)
 	}
 	base = level.NewFilter(base, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
-	return base, log.With(base, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	return base, log.With(base, "time", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
 }

@@ -135,9 +135,14 @@ func TestScrapeTimeout(t *testing.T) {
 		{header: "", limit: 10 * time.Second, offset: time.Second / 2, want: 10 * time.Second},
 		{header: "5", limit: 10 * time.Second, offset: time.Second / 2, want: 4500 * time.Millisecond},
 		{header: "30", limit: 10 * time.Second, offset: time.Second / 2, want: 10 * time.Second},
-		{header: "0.25", limit: 10 * time.Second, offset: time.Second / 2, want: 250 * time.Millisecond},
+		{header: "0.25", limit: 10 * time.Second, offset: time.Second / 2, want: 125 * time.Millisecond},
 		{header: "junk", limit: 7 * time.Second, offset: time.Second / 2, want: 7 * time.Second},
 		{header: "-3", limit: 7 * time.Second, offset: time.Second / 2, want: 7 * time.Second},
+		{header: "NaN", limit: 7 * time.Second, offset: time.Second / 2, want: 7 * time.Second},
+		{header: "Inf", limit: 7 * time.Second, offset: time.Second / 2, want: 7 * time.Second},
+		{header: "1e300", limit: 7 * time.Second, offset: time.Second / 2, want: 7 * time.Second},
+		{header: "0.5", limit: 7 * time.Second, offset: time.Second / 2, want: 250 * time.Millisecond},
+		{header: "0.2", limit: 7 * time.Second, offset: time.Second / 2, want: 100 * time.Millisecond},
 	} {
 		h := http.Header{}
 		if tc.header != "" {
@@ -180,7 +185,7 @@ func TestStartupErrors(t *testing.T) {
 					t.Errorf("output does not mention %q:\n%s", w, out.String())
 				}
 			}
-			if tc.key != "" && strings.Contains(out.String(), tc.key) && tc.name != "key as a flag" {
+			if tc.key != "" && strings.Contains(out.String(), tc.key) {
 				t.Errorf("output contains the key:\n%s", out.String())
 			}
 		})
@@ -221,7 +226,7 @@ func TestServesMetricsAndShutsDown(t *testing.T) {
 func TestScrapeTimeoutHeaderBoundsStripeWork(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 30 * time.Second, Body: stripetest.Balance})
-	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.timeout-offset=250ms")
+	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.timeout-offset=250ms", "--stripe.timeout=2s")
 	defer e.stop()
 
 	start := time.Now()

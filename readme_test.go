@@ -65,9 +65,23 @@ func TestREADMEMetricsMatchCode(t *testing.T) {
 	versioncollector.NewCollector(exporterName).Describe(descs)
 	close(descs)
 	nameRE := regexp.MustCompile(`fqName: "([^"]+)"`)
+	labelsRE := regexp.MustCompile(`variableLabels: \{([^}]*)\}`)
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var metrics []string
 	for d := range descs {
-		metrics = append(metrics, nameRE.FindStringSubmatch(d.String())[1])
+		name := nameRE.FindStringSubmatch(d.String())[1]
+		metrics = append(metrics, name)
+		if name == exporterName+"_build_info" {
+			continue // its labels are constant, set by the version collector
+		}
+		labels := strings.ReplaceAll(labelsRE.FindStringSubmatch(d.String())[1], ",", ", ")
+		row := strings.Replace("| `"+name+"` | "+labels+" |", "|  |", "| |", 1)
+		if !strings.Contains(string(b), row) {
+			t.Errorf("README metrics table has no row starting %s", row)
+		}
 	}
 	slices.Sort(metrics)
 	if got := readmeTableNames(t, "stripe_"); !slices.Equal(got, metrics) {

@@ -158,8 +158,9 @@ func (c *Collector) collectBalance(ch chan<- prometheus.Metric, t Target) {
 
 // bySourceType sends one series per currency and source type. What the
 // breakdown leaves out of the amount goes on source_type Unattributed, so
-// that summing a currency's series gives Stripe's amount. Sums are taken in
-// minor units, before conversion, so they stay exact.
+// that summing a currency's series gives Stripe's amount. That series is
+// there even at zero, so it does not come and go between scrapes. Sums are
+// taken in minor units, before conversion, so they stay exact.
 func (c *Collector) bySourceType(ch chan<- prometheus.Metric, desc *prometheus.Desc, account string, funds []stripe.Funds) {
 	type key struct{ currency, source string }
 	sums := map[key]int64{}
@@ -170,9 +171,7 @@ func (c *Collector) bySourceType(ch chan<- prometheus.Metric, desc *prometheus.D
 			sums[key{currency, source}] += amount
 			attributed += amount
 		}
-		if rest := f.Amount - attributed; rest != 0 || len(f.SourceTypes) == 0 {
-			sums[key{currency, Unattributed}] += rest
-		}
+		sums[key{currency, Unattributed}] += f.Amount - attributed
 	}
 	for k, amount := range sums {
 		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.majorUnits(amount, k.currency), account, k.currency, k.source)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
 
 // Metrics are the exporter's own metrics about its work, kept across
@@ -34,29 +36,43 @@ func NewMetrics() *Metrics {
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "api_retries_total",
-			Help:      "Retries of failed Stripe API requests, by endpoint.",
-		}, []string{"endpoint"}),
+			Help:      `Retries of failed Stripe API requests, by endpoint and the status code that was retried ("none" when no response arrived).`,
+		}, []string{"endpoint", "code"}),
 		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "fetch_errors_total",
-			Help:      "Balances and balance transactions that could not be fetched, after retries, by account and endpoint.",
+			Help:      "Scrapes that could not fetch a balance or balance transaction, after retries, by account and endpoint.",
 		}, []string{"account", "endpoint"}),
 	}
 }
 
 // ObserveRequest implements stripe.Observer.
 func (m *Metrics) ObserveRequest(endpoint string, code int, took time.Duration) {
-	c := "none"
-	if code != 0 {
-		c = strconv.Itoa(code)
-	}
-	m.requests.WithLabelValues(endpoint, c).Inc()
+	m.requests.WithLabelValues(endpoint, codeLabel(code)).Inc()
 	m.durations.WithLabelValues(endpoint).Observe(took.Seconds())
 }
 
 // ObserveRetry implements stripe.Observer.
-func (m *Metrics) ObserveRetry(endpoint string) {
-	m.retries.WithLabelValues(endpoint).Inc()
+func (m *Metrics) ObserveRetry(endpoint string, code int) {
+	m.retries.WithLabelValues(endpoint, codeLabel(code)).Inc()
+}
+
+func codeLabel(code int) string {
+	if code == 0 {
+		return "none"
+	}
+	return strconv.Itoa(code)
+}
+
+// Prepare makes the fetch-error series of targets exist at zero, so that
+// increase() sees the first failure.
+func (m *Metrics) Prepare(targets []Target) {
+	for _, t := range targets {
+		m.fetchErrors.WithLabelValues(t.Label(), stripe.EndpointBalance)
+		if len(t.Transactions) > 0 {
+			m.fetchErrors.WithLabelValues(t.Label(), stripe.EndpointBalanceTransaction)
+		}
+	}
 }
 
 // Describe implements prometheus.Collector.

@@ -27,8 +27,9 @@ type Observer interface {
 	// ObserveRequest reports one attempt; code is the HTTP status, or 0 when
 	// no response arrived.
 	ObserveRequest(endpoint string, code int, took time.Duration)
-	// ObserveRetry reports that a failed attempt is about to be retried.
-	ObserveRetry(endpoint string)
+	// ObserveRetry reports that a retry is being sent; code is the status
+	// of the failed attempt it retries, or 0 when none arrived.
+	ObserveRetry(endpoint string, code int)
 }
 
 // Config configures an APIClient.
@@ -79,6 +80,11 @@ func New(cfg Config) (*APIClient, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		u.User = nil
 		return nil, fmt.Errorf("the Stripe API URL %q is not an http or https URL with a host, like https://api.stripe.com", u)
+	}
+	// Go quotes a URL's user name in its connection errors, so a URL with
+	// credentials in it would put them in the logs.
+	if u.User != nil {
+		return nil, errors.New("the Stripe API URL has user information in it (user@ or user:password@): remove it; the exporter authenticates with the API key")
 	}
 	if cfg.MaxRetries < 0 {
 		return nil, fmt.Errorf("max retries is %d: want 0 or more", cfg.MaxRetries)
@@ -149,16 +155,25 @@ func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) 
 }
 
 // call runs attempt until it succeeds, fails in a way not worth retrying,
-// runs out of retries, or would overrun ctx's deadline.
+// runs out of retries, or would overrun ctx's deadline. A retry that cannot
+// be sent in time returns the failure it was meant to mend.
 func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(context.Context) error) error {
+	var last response
+	var lastErr error
 	for n := 0; ; n++ {
 		if err := c.limiter.Wait(ctx); err != nil {
+			if lastErr != nil {
+				return c.newError(endpoint, &last, lastErr)
+			}
 			// The limiter refuses a wait that would overrun the deadline
 			// with an error of its own; say it is the deadline.
 			if ctx.Err() == nil {
 				err = fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
 			}
 			return &Error{Endpoint: endpoint, Err: fmt.Errorf("wait for rate limiter: %w", err)}
+		}
+		if n > 0 {
+			c.observer.ObserveRetry(endpoint, last.status)
 		}
 		var resp response
 		start := time.Now()
@@ -169,6 +184,7 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 		if err == nil {
 			return nil
 		}
+		last, lastErr = resp, err
 		if n >= c.maxRetries || !retryable(ctx, &resp) {
 			return c.newError(endpoint, &resp, err)
 		}
@@ -176,7 +192,6 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return c.newError(endpoint, &resp, err)
 		}
-		c.observer.ObserveRetry(endpoint)
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -297,4 +312,4 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 type nopObserver struct{}
 
 func (nopObserver) ObserveRequest(string, int, time.Duration) {}
-func (nopObserver) ObserveRetry(string)                       {}
+func (nopObserver) ObserveRetry(string, int)                  {}

@@ -37,7 +37,7 @@ func (o *recordingObserver) ObserveRequest(endpoint string, code int, took time.
 	o.codes[endpoint] = append(o.codes[endpoint], code)
 }
 
-func (o *recordingObserver) ObserveRetry(endpoint string) {
+func (o *recordingObserver) ObserveRetry(endpoint string, _ int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.retries[endpoint]++
@@ -123,7 +123,6 @@ var wantBalance = &Balance{
 	ConnectReserved:           []Funds{{Currency: "usd", Amount: 700}},
 	RefundAndDisputeAvailable: []Funds{{Currency: "usd", Amount: 2500}},
 	RefundAndDisputePending:   []Funds{{Currency: "usd", Amount: 100}},
-	Livemode:                  false,
 }
 
 var wantSettled = &BalanceTransaction{
@@ -863,11 +862,12 @@ func TestBackoffBeyondDeadlineGivesUp(t *testing.T) {
 	}
 }
 
-// retrySignal tells when the client is about to sleep before a retry.
+// retrySignal tells when an attempt has failed; with a long back-off, the
+// client is then sleeping before its retry.
 type retrySignal struct{ retrying chan struct{} }
 
-func (retrySignal) ObserveRequest(string, int, time.Duration) {}
-func (o *retrySignal) ObserveRetry(string)                    { o.retrying <- struct{}{} }
+func (o *retrySignal) ObserveRequest(string, int, time.Duration) { o.retrying <- struct{}{} }
+func (retrySignal) ObserveRetry(string, int)                     {}
 
 func TestCancelDuringBackoff(t *testing.T) {
 	fake := stripetest.New(t)
@@ -997,24 +997,29 @@ func TestRateLimiterWouldOverrunDeadline(t *testing.T) {
 }
 
 func TestJitteredBackoff(t *testing.T) {
-	for n := range 10 {
-		d := backoffMax
-		if n < 5 {
-			d = min(backoffBase<<n, backoffMax)
-		}
-		lo, hi := d/2, d
+	for _, tc := range []struct {
+		n      int
+		lo, hi time.Duration
+	}{
+		{0, 125 * time.Millisecond, 250 * time.Millisecond},
+		{1, 250 * time.Millisecond, 500 * time.Millisecond},
+		{2, 500 * time.Millisecond, time.Second},
+		{3, time.Second, 2 * time.Second},
+		{4, 2 * time.Second, 4 * time.Second},
+		{5, 2 * time.Second, 4 * time.Second},
+		{40, 2 * time.Second, 4 * time.Second},
+	} {
+		seen := map[time.Duration]bool{}
 		for range 200 {
-			got := jitteredBackoff(n)
-			if got < lo || got >= hi {
-				t.Fatalf("jitteredBackoff(%d) = %v; want in [%v, %v)", n, got, lo, hi)
+			got := jitteredBackoff(tc.n)
+			if got < tc.lo || got >= tc.hi {
+				t.Fatalf("jitteredBackoff(%d) = %v; want in [%v, %v)", tc.n, got, tc.lo, tc.hi)
 			}
+			seen[got] = true
 		}
-	}
-	if got := jitteredBackoff(0); got < 125*time.Millisecond || got >= 250*time.Millisecond {
-		t.Errorf("jitteredBackoff(0) = %v; want in [125ms, 250ms)", got)
-	}
-	if got := jitteredBackoff(100); got < 2*time.Second || got >= 4*time.Second {
-		t.Errorf("jitteredBackoff(100) = %v; want in [2s, 4s)", got)
+		if len(seen) < 100 {
+			t.Errorf("jitteredBackoff(%d) took only %d values in 200 draws; want jitter", tc.n, len(seen))
+		}
 	}
 }
 

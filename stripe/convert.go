@@ -8,7 +8,6 @@ func balanceFromSDK(b *sdk.Balance) *Balance {
 		Pending:          amountsFromSDK(b.Pending),
 		InstantAvailable: amountsFromSDK(b.InstantAvailable),
 		ConnectReserved:  amountsFromSDK(b.ConnectReserved),
-		Livemode:         b.Livemode,
 	}
 	if b.Issuing != nil {
 		out.IssuingAvailable = amountsFromSDK(b.Issuing.Available)

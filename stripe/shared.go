@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -12,16 +13,18 @@ import (
 // share one call, and a settled balance transaction is fetched only once.
 // Twenty scrapes arriving together then cost one balance call, not twenty.
 type Shared struct {
-	next  Client
-	calls singleflight.Group
+	next    Client
+	timeout time.Duration
+	calls   singleflight.Group
 
 	mu      sync.Mutex
 	settled map[string]*BalanceTransaction
 }
 
-// NewShared returns a Shared in front of next.
-func NewShared(next Client) *Shared {
-	return &Shared{next: next, settled: map[string]*BalanceTransaction{}}
+// NewShared returns a Shared in front of next. A shared call may take up to
+// timeout, whatever the deadlines of the callers waiting on it.
+func NewShared(next Client, timeout time.Duration) *Shared {
+	return &Shared{next: next, timeout: timeout, settled: map[string]*BalanceTransaction{}}
 }
 
 // Balance implements Client.
@@ -61,17 +64,13 @@ func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*B
 }
 
 // share runs fn once for all callers with the same key at the same time.
-// The call is not cancelled when the caller that started it goes away, since
-// others may be waiting on it, but it ends at that caller's deadline; each
-// caller stops waiting at its own.
+// The call belongs to none of them: it has its own deadline, so a caller
+// that leaves early, or had little time, does not cut it short for the
+// others. Each caller stops waiting at its own deadline.
 func (s *Shared) share(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
 	ch := s.calls.DoChan(key, func() (any, error) {
-		callCtx := context.WithoutCancel(ctx)
-		if deadline, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			callCtx, cancel = context.WithDeadline(callCtx, deadline)
-			defer cancel()
-		}
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		defer cancel()
 		return fn(callCtx)
 	})
 	select {

@@ -16,7 +16,7 @@ var _ Client = (*Shared)(nil)
 
 func newTestShared(t *testing.T, fake *stripetest.Server) *Shared {
 	t.Helper()
-	return NewShared(newTestClient(t, fake.URL, 0, nil))
+	return NewShared(newTestClient(t, fake.URL, 0, nil), 10*time.Second)
 }
 
 // waitForCalls waits until route has had n calls, so a test knows a call
@@ -268,6 +268,55 @@ func TestSharedCallerDeadlineStopsOnlyThatCaller(t *testing.T) {
 	}
 	if n := fake.Calls(route); n != 1 {
 		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+// TestSharedImpatientStarter: a caller with little time starts the call and
+// a patient one joins; the call outlives the first caller's deadline and
+// serves the second.
+func TestSharedImpatientStarter(t *testing.T) {
+	fake := stripetest.New(t)
+	route := stripetest.BalanceRoute("")
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(route, stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: 500 * time.Millisecond})
+	s := newTestShared(t, fake)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	starter := make(chan error, 1)
+	go func() {
+		_, err := s.Balance(ctx, "")
+		starter <- err
+	}()
+	waitForCalls(t, fake, route, 1)
+	b, err := s.Balance(testContext(t), "")
+	if err != nil {
+		t.Fatalf("patient caller: %v; want the call to outlive the impatient starter's deadline", err)
+	}
+	if !reflect.DeepEqual(b, wantBalance) {
+		t.Errorf("patient caller: Balance =\n%+v\nwant\n%+v", b, wantBalance)
+	}
+	if err := <-starter; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("impatient starter's error %v does not match context.DeadlineExceeded", err)
+	}
+	if n := fake.Calls(route); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+// TestSharedCallHasItsOwnDeadline: with no caller deadline at all, the
+// shared call still ends at the Shared's timeout.
+func TestSharedCallHasItsOwnDeadline(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Body: stripetest.Balance, Delay: 30 * time.Second})
+	s := NewShared(newTestClient(t, fake.URL, 0, nil), 200*time.Millisecond)
+	start := time.Now()
+	_, err := s.Balance(context.Background(), "")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v does not match context.DeadlineExceeded", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("shared call took %v; want it to end at its 200ms timeout", took)
 	}
 }
 

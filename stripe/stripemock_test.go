@@ -128,7 +128,7 @@ func startStripeMock(t *testing.T) string {
 	}
 }
 
-// stripeMockPath finds stripe-mock: $STRIPE_MOCK, the project's .tools/bin
+// stripeMockPath finds stripe-mock: $STRIPE_MOCK, the project's .tools
 // (where `make tools` puts it), or $PATH.
 func stripeMockPath(t *testing.T) string {
 	t.Helper()
@@ -138,9 +138,8 @@ func stripeMockPath(t *testing.T) string {
 	if dir, err := os.Getwd(); err == nil {
 		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
 			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				p := filepath.Join(dir, ".tools", "bin", "stripe-mock")
-				if _, err := os.Stat(p); err == nil {
-					return p
+				if ps, _ := filepath.Glob(filepath.Join(dir, ".tools", "stripe-mock-*", "stripe-mock")); len(ps) > 0 {
+					return ps[len(ps)-1]
 				}
 				break
 			}

@@ -28,7 +28,6 @@ type Balance struct {
 	ConnectReserved           []Funds
 	RefundAndDisputeAvailable []Funds
 	RefundAndDisputePending   []Funds
-	Livemode                  bool
 }
 
 // FeeDetail is one fee charged on a balance transaction.

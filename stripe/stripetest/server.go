@@ -160,7 +160,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case !authorized:
 		resp = Response{Status: http.StatusUnauthorized, Body: UnauthorizedBody}
 	case r.Method != http.MethodGet:
-		resp = Response{Status: http.StatusMethodNotAllowed, Body: errorBody("invalid_request_error", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")}
+		resp = Response{Status: http.StatusMethodNotAllowed, Body: ErrorBody("invalid_request_error", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")}
 	case known:
 		resp = Response{Status: http.StatusOK, Body: body}
 	default:
@@ -197,12 +197,13 @@ func (s *Server) next(route string) (Response, bool) {
 
 func notFoundBody(path string) string {
 	if id, ok := strings.CutPrefix(path, "/v1/balance_transactions/"); ok {
-		return errorBody("invalid_request_error", "resource_missing", "No such balance transaction: '"+id+"'")
+		return ErrorBody("invalid_request_error", "resource_missing", "No such balance transaction: '"+id+"'")
 	}
-	return errorBody("invalid_request_error", "", "Unrecognized request URL (GET: "+path+").")
+	return ErrorBody("invalid_request_error", "", "Unrecognized request URL (GET: "+path+").")
 }
 
-func errorBody(typ, code, message string) string {
+// ErrorBody is a Stripe error body of the given type, code and message.
+func ErrorBody(typ, code, message string) string {
 	e := map[string]string{"type": typ, "message": message}
 	if code != "" {
 		e["code"] = code
@@ -210,6 +211,3 @@ func errorBody(typ, code, message string) string {
 	b, _ := json.Marshal(map[string]any{"error": e})
 	return string(b)
 }
-
-// ErrorBody is a Stripe error body of the given type, code and message.
-func ErrorBody(typ, code, message string) string { return errorBody(typ, code, message) }
