@@ -167,6 +167,7 @@ func TestStartupErrors(t *testing.T) {
 		{name: "bad transaction", key: stripetest.Key, args: []string{"--stripe.balance-transaction=txn_ok", "--stripe.balance-transaction=bad-id"}, wantCode: 1, want: []string{"bad-id"}},
 		{name: "bad account", key: stripetest.Key, args: []string{"--stripe.account=1234"}, wantCode: 1, want: []string{`\"1234\"`, "acct_"}},
 		{name: "bad url", key: stripetest.Key, args: []string{"--stripe.api-url=api.stripe.com"}, wantCode: 1, want: []string{"api.stripe.com", "https://"}},
+		{name: "credentials in url", key: stripetest.Key, args: []string{"--stripe.api-url=https://sk_live_inURL:@api.stripe.com"}, wantCode: 1, want: []string{"user information"}},
 		{name: "bad rate", key: stripetest.Key, args: []string{"--stripe.rate-limit=0"}, wantCode: 1, want: []string{"rate limit"}},
 		{name: "bad timeout", key: stripetest.Key, args: []string{"--stripe.timeout=0s"}, wantCode: 1, want: []string{"--stripe.timeout"}},
 		{name: "bad path", key: stripetest.Key, args: []string{"--web.telemetry-path=metrics"}, wantCode: 1, want: []string{"--web.telemetry-path"}},
@@ -185,8 +186,10 @@ func TestStartupErrors(t *testing.T) {
 					t.Errorf("output does not mention %q:\n%s", w, out.String())
 				}
 			}
-			if tc.key != "" && strings.Contains(out.String(), tc.key) {
-				t.Errorf("output contains the key:\n%s", out.String())
+			for _, secret := range []string{tc.key, "sk_live_inURL"} {
+				if secret != "" && strings.Contains(out.String(), secret) {
+					t.Errorf("output contains %s:\n%s", secret, out.String())
+				}
 			}
 		})
 	}
@@ -196,6 +199,7 @@ func TestServesMetricsAndShutsDown(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusServiceUnavailable, Body: "{}"})
 	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction=txn_1Settled")
 
 	body := get(t, e.url+"/metrics", nil)
@@ -205,6 +209,10 @@ func TestServesMetricsAndShutsDown(t *testing.T) {
 		`stripe_balance_transaction_net{account="self",currency="usd",id="txn_1Settled",reporting_category="charge",status="available",transaction_type="charge"} 9.41`,
 		`stripe_exporter_build_info{`,
 		`stripe_api_requests_total{code="200",endpoint="balance"} 1`,
+		`stripe_api_requests_total{code="503",endpoint="balance"} 1`,
+		`stripe_api_retries_total{code="503",endpoint="balance"} 1`,
+		`stripe_fetch_errors_total{account="self",endpoint="balance"} 0`,
+		`stripe_fetch_errors_total{account="self",endpoint="balance_transaction"} 0`,
 		`stripe_scrape_duration_seconds `,
 		`promhttp_metric_handler_requests_total{code="200"} 0`,
 	} {
