@@ -11,6 +11,7 @@ require (
 	github.com/prometheus/exporter-toolkit v0.19.0
 	github.com/stripe/stripe-go/v85 v85.0.0
 	github.com/tjhop/slog-gokit v0.2.2
+	go.yaml.in/yaml/v2 v2.4.4
 	golang.org/x/sync v0.24.0
 	golang.org/x/time v0.16.0
 )
@@ -31,7 +32,6 @@ require (
 	github.com/mwitkow/go-conntrack v0.0.0-20190716064945-2f068394615f // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/xhit/go-str2duration/v2 v2.1.0 // indirect
-	go.yaml.in/yaml/v2 v2.4.4 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/oauth2 v0.37.0 // indirect

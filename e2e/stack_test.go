@@ -1,0 +1,550 @@
+// Package e2e proves what ships in dashboards/ against real servers: the
+// exporter, scraped by a real Prometheus that loads the shipped rules and
+// sends to a real Alertmanager, all on 127.0.0.1, with the project's fake
+// Stripe behind the exporter.
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v2"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
+)
+
+const (
+	lowAccount = "acct_1E2ELowBalance"
+	dashboards = "../dashboards"
+)
+
+// selfBalance holds dollars, euros, yen (zero-decimal), dinars
+// (three-decimal) and little refund prefunding; only the connected
+// account's pounds are under their threshold.
+const selfBalance = `{
+  "object": "balance",
+  "available": [
+    {"amount": 250000, "currency": "usd", "source_types": {"card": 240000, "bank_account": 10000}},
+    {"amount": 120050, "currency": "eur", "source_types": {"card": 120050}},
+    {"amount": 150000, "currency": "jpy"},
+    {"amount": 1234, "currency": "kwd", "source_types": {"card": 1234}}
+  ],
+  "pending": [{"amount": 5000, "currency": "usd", "source_types": {"card": 5000}}],
+  "instant_available": [{"amount": 100000, "currency": "usd", "source_types": {"card": 100000}}],
+  "connect_reserved": [{"amount": 700, "currency": "usd"}],
+  "issuing": {"available": [{"amount": 30000, "currency": "usd"}]},
+  "refund_and_dispute_prefunding": {
+    "available": [{"amount": 2500, "currency": "usd"}],
+    "pending": [{"amount": 100, "currency": "usd"}]
+  }
+}`
+
+const lowBalance = `{
+  "object": "balance",
+  "available": [{"amount": 999, "currency": "gbp", "source_types": {"card": 999}}],
+  "pending": [{"amount": 0, "currency": "gbp", "source_types": {"card": 0}}]
+}`
+
+// wantAvailable is what Prometheus must hold for stripe_balance_available,
+// in major units by Stripe's decimal rules.
+var wantAvailable = map[string]float64{
+	"self/usd/card":                  2400,
+	"self/usd/bank_account":          100,
+	"self/usd/unattributed":          0,
+	"self/eur/card":                  1200.5,
+	"self/eur/unattributed":          0,
+	"self/jpy/unattributed":          150000,
+	"self/kwd/card":                  1.234,
+	"self/kwd/unattributed":          0,
+	lowAccount + "/gbp/card":         9.99,
+	lowAccount + "/gbp/unattributed": 0,
+}
+
+func TestMonitoringStack(t *testing.T) {
+	bins := findTools(t)
+	dir := t.TempDir()
+
+	fake := stripetest.New(t)
+	fake.SetBalance("", selfBalance)
+	fake.SetBalance(lowAccount, lowBalance)
+	fake.SetTransaction("", "txn_1E2E", stripetest.SettledTransaction)
+	// One failed call, retried, so the retry series exist; txn_1E2EMissing
+	// is unknown to the fake, so failed fetches are counted too.
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusInternalServerError, Body: "{}"})
+
+	exporter := startExporter(t, dir, fake.URL,
+		"--stripe.account="+lowAccount,
+		"--stripe.balance-transaction=txn_1E2E",
+		"--stripe.balance-transaction=txn_1E2EMissing",
+	)
+	am := startAlertmanager(t, bins, dir)
+	prom := startPrometheus(t, bins, dir, exporter.addr, am)
+
+	// Enough samples for every rate() in the dashboard.
+	waitFor(t, 60*time.Second, "Prometheus to have 10 scrapes of the exporter", func() bool {
+		r := query(t, prom, `count_over_time(up{job="stripe"}[1m])`)
+		return len(r) == 1 && r[0].value() >= 10
+	})
+
+	t.Run("scraped values equal the fake's", func(t *testing.T) {
+		got := map[string]float64{}
+		for _, s := range query(t, prom, `stripe_balance_available`) {
+			got[s.Metric["account"]+"/"+s.Metric["currency"]+"/"+s.Metric["source_type"]] = s.value()
+		}
+		if fmt.Sprint(got) != fmt.Sprint(wantAvailable) {
+			t.Errorf("stripe_balance_available in Prometheus:\n  %v\nwant\n  %v", got, wantAvailable)
+		}
+		for q, want := range map[string]float64{
+			`stripe_balance_issuing_available{account="self",currency="usd"}`:                       300,
+			`stripe_balance_refund_and_dispute_prefunding_available{account="self",currency="usd"}`: 25,
+			`stripe_balance_transaction_fee{id="txn_1E2E"}`:                                         0.59,
+			`stripe_balance_transaction_fee_detail{id="txn_1E2E",fee_type="tax"}`:                   0.09,
+			`stripe_up{account="` + lowAccount + `"}`:                                               1,
+		} {
+			r := query(t, prom, q)
+			if len(r) != 1 || r[0].value() != want {
+				t.Errorf("%s = %v, want %v", q, r, want)
+			}
+		}
+	})
+
+	t.Run("every dashboard query returns data", func(t *testing.T) {
+		exprs, vars := dashboardQueries(t)
+		if len(exprs) < 20 || len(vars) != 3 {
+			t.Fatalf("found %d panel queries and %d variables; the dashboard walk is broken", len(exprs), len(vars))
+		}
+		for _, e := range exprs {
+			if r := query(t, prom, substitute(e)); len(r) == 0 {
+				t.Errorf("panel query returns nothing: %s", e)
+			}
+		}
+		for _, v := range vars {
+			m := labelValuesRE.FindStringSubmatch(v)
+			if m == nil {
+				t.Errorf("variable query is not label_values(selector, label): %s", v)
+				continue
+			}
+			if values := labelValues(t, prom, substitute(m[1]), m[2]); len(values) == 0 {
+				t.Errorf("variable query returns nothing: %s", v)
+			}
+		}
+	})
+
+	t.Run("promtool check metrics on a real scrape", func(t *testing.T) {
+		body := httpGet(t, "http://"+exporter.addr+"/metrics")
+		cmd := exec.Command(bins.promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(body)
+		out, err := cmd.CombinedOutput()
+		if err != nil || len(out) != 0 {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("low balance alert reaches Alertmanager", func(t *testing.T) {
+		var low []amAlert
+		waitFor(t, 60*time.Second, "StripeBalanceLow in Alertmanager", func() bool {
+			low = alertsNamed(t, am, "StripeBalanceLow")
+			return len(low) > 0
+		})
+		if len(low) != 1 {
+			t.Fatalf("StripeBalanceLow alerts: %+v, want only the one for %s in gbp", low, lowAccount)
+		}
+		a := low[0]
+		for k, want := range map[string]string{
+			"alertname": "StripeBalanceLow", "severity": "warning", "job": "stripe",
+			"account": lowAccount, "currency": "gbp", "instance": exporter.addr,
+		} {
+			if a.Labels[k] != want {
+				t.Errorf("label %s = %q, want %q (labels %v)", k, a.Labels[k], want, a.Labels)
+			}
+		}
+		if want := "Stripe balance of " + lowAccount + " is low in GBP"; a.Annotations["summary"] != want {
+			t.Errorf("summary = %q, want %q", a.Annotations["summary"], want)
+		}
+		if want := "The available balance of Stripe account " + lowAccount + " is 9.99 GBP, below the threshold of 100.00 GBP."; a.Annotations["description"] != want {
+			t.Errorf("description = %q, want %q", a.Annotations["description"], want)
+		}
+		if down := alertsNamed(t, am, "StripeExporterDown"); len(down) != 0 {
+			t.Errorf("StripeExporterDown fires while the exporter is up: %+v", down)
+		}
+	})
+
+	t.Run("exporter down alert fires when the exporter stops", func(t *testing.T) {
+		exporter.stop()
+		var down []amAlert
+		waitFor(t, 60*time.Second, "StripeExporterDown in Alertmanager", func() bool {
+			down = alertsNamed(t, am, "StripeExporterDown")
+			return len(down) > 0
+		})
+		if a := down[0]; a.Labels["severity"] != "critical" || a.Labels["instance"] != exporter.addr ||
+			!strings.Contains(a.Annotations["description"], exporter.addr) {
+			t.Errorf("StripeExporterDown = %+v", a)
+		}
+	})
+}
+
+// TestPromtool runs promtool's own checks on the shipped files.
+func TestPromtool(t *testing.T) {
+	bins := findTools(t)
+	for _, args := range [][]string{
+		{"check", "rules", "alerts.yml", "thresholds.yml"},
+		{"check", "config", "prometheus.yml"},
+		{"test", "rules", "alerts_test.yml"},
+	} {
+		cmd := exec.Command(bins.promtool, args...)
+		cmd.Dir = dashboards
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+type tools struct{ prometheus, promtool, alertmanager string }
+
+// findTools finds the Debian packages' binaries, which `make test` installs.
+func findTools(t *testing.T) tools {
+	t.Helper()
+	find := func(env, name string) string {
+		if p := os.Getenv(env); p != "" {
+			return p
+		}
+		p, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatalf("%s not found: run `make test`, which installs the Debian packages prometheus and prometheus-alertmanager, or set %s", name, env)
+		}
+		return p
+	}
+	return tools{
+		prometheus:   find("PROMETHEUS", "prometheus"),
+		promtool:     find("PROMTOOL", "promtool"),
+		alertmanager: find("ALERTMANAGER", "prometheus-alertmanager"),
+	}
+}
+
+type process struct {
+	addr string
+	logs *syncBuffer
+	once sync.Once
+	cmd  *exec.Cmd
+}
+
+func (p *process) stop() {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+}
+
+// start runs a server and stops it when the test ends, whatever happens.
+func start(t *testing.T, name string, args ...string) *process {
+	t.Helper()
+	p := &process{logs: &syncBuffer{}, cmd: exec.Command(name, args...)}
+	p.cmd.Stdout = p.logs
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(name), p.logs)
+		}
+	})
+	return p
+}
+
+var listeningRE = regexp.MustCompile(`msg="Listening on" address=(127\.0\.0\.1:\d+)`)
+
+func startExporter(t *testing.T, dir, stripeURL string, args ...string) *process {
+	t.Helper()
+	bin := filepath.Join(dir, "stripe_exporter")
+	build := exec.Command("go", "build", "-o", bin, "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the exporter: %v\n%s", err, out)
+	}
+	t.Setenv("STRIPE_API_KEY", stripetest.Key)
+	p := start(t, bin, append([]string{"--web.listen-address=127.0.0.1:0", "--stripe.api-url=" + stripeURL}, args...)...)
+	waitFor(t, 30*time.Second, "the exporter to listen", func() bool {
+		m := listeningRE.FindStringSubmatch(p.logs.String())
+		if m != nil {
+			p.addr = m[1]
+		}
+		return m != nil
+	})
+	return p
+}
+
+func startAlertmanager(t *testing.T, bins tools, dir string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, "alertmanager.yml")
+	writeFile(t, cfg, `
+route:
+  receiver: none
+  group_by: [alertname, account, currency, instance]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: none
+`)
+	addr := freeAddr(t)
+	start(t, bins.alertmanager,
+		"--config.file="+cfg,
+		"--storage.path="+filepath.Join(dir, "alertmanager"),
+		"--web.listen-address="+addr,
+		"--cluster.listen-address=",
+	)
+	waitReady(t, "http://"+addr)
+	return "http://" + addr
+}
+
+// startPrometheus runs Prometheus with dashboards/prometheus.yml, changed
+// only where a test must: addresses, and intervals and `for` durations cut
+// to seconds so alerts fire within the test.
+func startPrometheus(t *testing.T, bins tools, dir, exporterAddr, amURL string) string {
+	t.Helper()
+	var cfg map[string]any
+	readYAML(t, filepath.Join(dashboards, "prometheus.yml"), &cfg)
+	cfg["global"] = map[string]any{"scrape_interval": "1s", "evaluation_interval": "1s"}
+	cfg["alerting"] = map[string]any{"alertmanagers": []any{map[string]any{
+		"static_configs": []any{map[string]any{"targets": []string{strings.TrimPrefix(amURL, "http://")}}},
+	}}}
+	var rules []string
+	for _, f := range cfg["rule_files"].([]any) {
+		name := f.(string)
+		var r map[string]any
+		readYAML(t, filepath.Join(dashboards, name), &r)
+		for _, g := range r["groups"].([]any) {
+			for _, rule := range g.(map[any]any)["rules"].([]any) {
+				if rm := rule.(map[any]any); rm["for"] != nil {
+					rm["for"] = "2s"
+				}
+			}
+		}
+		path := filepath.Join(dir, name)
+		writeYAML(t, path, r)
+		rules = append(rules, path)
+	}
+	cfg["rule_files"] = rules
+	found := false
+	for _, sc := range cfg["scrape_configs"].([]any) {
+		m := sc.(map[any]any)
+		if m["job_name"] == "stripe" {
+			found = true
+			m["scrape_interval"] = "1s"
+			m["scrape_timeout"] = "1s"
+			m["static_configs"] = []any{map[string]any{"targets": []string{exporterAddr}}}
+		}
+	}
+	if !found {
+		t.Fatal(`dashboards/prometheus.yml has no "stripe" job`)
+	}
+	path := filepath.Join(dir, "prometheus.yml")
+	writeYAML(t, path, cfg)
+
+	addr := freeAddr(t)
+	start(t, bins.prometheus,
+		"--config.file="+path,
+		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+		"--web.listen-address="+addr,
+	)
+	waitReady(t, "http://"+addr)
+	return "http://" + addr
+}
+
+// dashboardQueries returns every panel query and template variable query
+// of the shipped dashboard.
+func dashboardQueries(t *testing.T) (exprs, vars []string) {
+	t.Helper()
+	d := readDashboard(t)
+	var walk func([]panel)
+	walk = func(ps []panel) {
+		for _, p := range ps {
+			for _, tg := range p.Targets {
+				exprs = append(exprs, tg.Expr)
+			}
+			walk(p.Panels)
+		}
+	}
+	walk(d.Panels)
+	for _, v := range d.Templating.List {
+		if v.Type == "query" {
+			vars = append(vars, v.queryText())
+		}
+	}
+	return exprs, vars
+}
+
+var labelValuesRE = regexp.MustCompile(`^label_values\((.+),\s*(\w+)\)$`)
+
+// substitute replaces Grafana's variables as "All" would, and
+// $__rate_interval with a window of several scrapes.
+func substitute(q string) string {
+	return strings.NewReplacer(
+		"$__rate_interval", "20s",
+		"$job", ".*",
+		"$account", ".*",
+		"$currency", ".*",
+	).Replace(q)
+}
+
+type sample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+func (s sample) value() float64 {
+	v, _ := strconv.ParseFloat(s.Value[1].(string), 64)
+	return v
+}
+
+func query(t *testing.T, prom, q string) []sample {
+	t.Helper()
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string   `json:"resultType"`
+			Result     []sample `json:"result"`
+		} `json:"data"`
+	}
+	getJSON(t, prom+"/api/v1/query?query="+url.QueryEscape(q), &r)
+	if r.Status != "success" {
+		t.Errorf("query %s: %s", q, r.Error)
+	}
+	return r.Data.Result
+}
+
+func labelValues(t *testing.T, prom, selector, label string) []string {
+	t.Helper()
+	var r struct {
+		Data []string `json:"data"`
+	}
+	getJSON(t, prom+"/api/v1/label/"+label+"/values?match[]="+url.QueryEscape(selector), &r)
+	return r.Data
+}
+
+type amAlert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+func alertsNamed(t *testing.T, am, name string) []amAlert {
+	t.Helper()
+	var all []amAlert
+	getJSON(t, am+"/api/v2/alerts?active=true&filter="+url.QueryEscape(`alertname="`+name+`"`), &all)
+	return all
+}
+
+func getJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(httpGet(t, u)), v); err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+}
+
+func httpGet(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	return string(b)
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	waitFor(t, 60*time.Second, base+" to be ready", func() bool {
+		resp, err := http.Get(base + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("timed out after %v waiting for %s", limit, what)
+}
+
+// freeAddr returns a loopback address with a port that was free a moment
+// ago, for servers that cannot report the port they picked themselves.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func writeYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, string(b))
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
