@@ -34,39 +34,41 @@ func loadKey(getenv func(string) string, keyFile string) (string, error) {
 }
 
 // buildTargets checks the --stripe.account and --stripe.balance-transaction
-// values and groups the transactions by account. The key's own account comes
-// first and is always scraped.
-func buildTargets(accounts, transactions []string) ([]collector.Target, error) {
+// values. It returns what /metrics scrapes: the key's own account first,
+// then each listed account, each with its transactions; and every
+// transaction by account, for /probe. A transaction of an account not listed
+// is exported by /probe only.
+func buildTargets(accounts, transactions []string) ([]collector.Target, map[string][]string, error) {
 	targets := []collector.Target{{}}
-	index := map[string]int{"": 0}
+	listed := map[string]bool{"": true}
 	for _, a := range accounts {
 		if err := stripe.CheckAccountID(a); err != nil {
-			return nil, fmt.Errorf("--stripe.account: %w", err)
+			return nil, nil, fmt.Errorf("--stripe.account: %w", err)
 		}
-		if _, dup := index[a]; !dup {
-			index[a] = len(targets)
+		if !listed[a] {
+			listed[a] = true
 			targets = append(targets, collector.Target{Account: a})
 		}
 	}
+	byAccount := map[string][]string{}
 	seen := map[string]bool{}
 	for _, v := range transactions {
 		account, id, scoped := strings.Cut(v, "/")
 		if !scoped {
 			account, id = "", v
 		} else if err := stripe.CheckAccountID(account); err != nil {
-			return nil, fmt.Errorf("--stripe.balance-transaction %q: %w", v, err)
+			return nil, nil, fmt.Errorf("--stripe.balance-transaction %q: %w", v, err)
 		}
 		if err := stripe.CheckID(id); err != nil {
-			return nil, fmt.Errorf("--stripe.balance-transaction %q: %w", v, err)
-		}
-		i, ok := index[account]
-		if !ok {
-			return nil, fmt.Errorf("--stripe.balance-transaction %q: account %s is not listed: add --stripe.account=%s", v, account, account)
+			return nil, nil, fmt.Errorf("--stripe.balance-transaction %q: %w", v, err)
 		}
 		if !seen[v] {
 			seen[v] = true
-			targets[i].Transactions = append(targets[i].Transactions, id)
+			byAccount[account] = append(byAccount[account], id)
 		}
 	}
-	return targets, nil
+	for i := range targets {
+		targets[i].Transactions = byAccount[targets[i].Account]
+	}
+	return targets, byAccount, nil
 }

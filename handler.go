@@ -17,32 +17,57 @@ import (
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
 
-// metricsHandler answers a scrape with fresh Stripe data and the exporter's
-// own metrics. Each scrape gets its own registry and a deadline from the
-// Prometheus scrape timeout, as in mysqld_exporter and blackbox_exporter.
-type metricsHandler struct {
-	client   stripe.Client
-	targets  []collector.Target
-	metrics  *collector.Metrics
-	exporter prometheus.Gatherer
-	timeout  time.Duration
-	offset   time.Duration
-	logger   log.Logger
+// scraper answers scrapes with fresh Stripe data. Each scrape gets its own
+// registry and a deadline from the Prometheus scrape timeout, as in
+// mysqld_exporter and blackbox_exporter.
+type scraper struct {
+	client  stripe.Client
+	metrics *collector.Metrics
+	timeout time.Duration
+	offset  time.Duration
+	logger  log.Logger
 }
 
-func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	timeout := scrapeTimeout(r.Header, h.timeout, h.offset, h.logger)
+// serve answers with targets' metrics, then those of extra, if any.
+func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, extra ...prometheus.Gatherer) {
+	timeout := scrapeTimeout(r.Header, s.timeout, s.offset, s.logger)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
 	scrape := prometheus.NewRegistry()
-	scrape.MustRegister(collector.New(ctx, h.client, h.targets, h.metrics, h.logger))
+	scrape.MustRegister(collector.New(ctx, s.client, targets, s.metrics, s.logger))
 	// The scrape goes first so that the API counters gathered after it
 	// include its own calls.
-	promhttp.HandlerFor(prometheus.Gatherers{scrape, h.exporter}, promhttp.HandlerOpts{
-		ErrorLog:      promLogger{h.logger},
+	promhttp.HandlerFor(append(prometheus.Gatherers{scrape}, extra...), promhttp.HandlerOpts{
+		ErrorLog:      promLogger{s.logger},
 		ErrorHandling: promhttp.ContinueOnError,
 	}).ServeHTTP(w, r)
+}
+
+// metricsHandler serves /metrics: the key's own account and the accounts
+// given with --stripe.account, and the exporter's own metrics.
+func metricsHandler(s *scraper, targets []collector.Target, exporter prometheus.Gatherer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, targets, exporter)
+	})
+}
+
+// probeHandler serves /probe?account=acct_...: one connected account and
+// its configured transactions, like blackbox_exporter's /probe, so that
+// Prometheus can spread thousands of accounts over targets and servers.
+func probeHandler(s *scraper, transactions map[string][]string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		account := r.URL.Query().Get("account")
+		if account == "" {
+			http.Error(w, "missing the account parameter: use /probe?account=acct_...", http.StatusBadRequest)
+			return
+		}
+		if err := stripe.CheckAccountID(account); err != nil {
+			http.Error(w, "bad account parameter: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.serve(w, r, []collector.Target{{Account: account, Transactions: transactions[account]}})
+	})
 }
 
 // scrapeTimeout is the time a scrape may spend on Stripe: --stripe.timeout,

@@ -30,6 +30,7 @@ import (
 	sloggokit "github.com/tjhop/slog-gokit"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
+	"github.com/stripe-exporter/stripe_exporter/discovery"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
 
@@ -39,23 +40,31 @@ const exporterName = "stripe_exporter"
 // exporter ports has filled, and below Linux's ephemeral port range.
 const defaultAddress = ":19550"
 
+// Paths of the multi-target endpoints.
+const (
+	probePath     = "/probe"
+	discoveryPath = "/discovery"
+)
+
 // keyEnv names the environment variable that holds the API key. The key is
 // never taken as a flag, so it does not show in the process's arguments.
 const keyEnv = "STRIPE_API_KEY"
 
 type config struct {
-	keyFile       string
-	apiURL        string
-	accounts      []string
-	transactions  []string
-	timeout       time.Duration
-	timeoutOffset time.Duration
-	maxRetries    int
-	rateLimit     float64
-	telemetryPath string
-	logLevel      string
-	logFormat     string
-	web           *web.FlagConfig
+	keyFile           string
+	apiURL            string
+	accounts          []string
+	transactions      []string
+	timeout           time.Duration
+	timeoutOffset     time.Duration
+	discovery         bool
+	discoveryInterval time.Duration
+	maxRetries        int
+	rateLimit         float64
+	telemetryPath     string
+	logLevel          string
+	logFormat         string
+	web               *web.FlagConfig
 }
 
 func newApp() (*kingpin.Application, *config) {
@@ -77,6 +86,10 @@ func newApp() (*kingpin.Application, *config) {
 		Default("2").IntVar(&c.maxRetries)
 	app.Flag("stripe.rate-limit", "Most requests per second sent to Stripe, over all scrapes together.").
 		Default("20").Float64Var(&c.rateLimit)
+	app.Flag("discovery.enabled", "Serve the platform's connected accounts (GET /v1/accounts) at "+discoveryPath+" for Prometheus's http_sd_configs. The key needs read access to Connect accounts.").
+		BoolVar(&c.discovery)
+	app.Flag("discovery.refresh-interval", "How often to list the connected accounts for "+discoveryPath+".").
+		Default("5m").DurationVar(&c.discoveryInterval)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").
@@ -125,18 +138,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if kind == stripe.SecretKey {
 		level.Warn(logger).Log("msg", "using a secret key (sk_), which can do anything on the account; a restricted key (rk_) with read access to Balance is safer")
 	}
-	targets, err := buildTargets(cfg.accounts, cfg.transactions)
+	targets, transactions, err := buildTargets(cfg.accounts, cfg.transactions)
 	if err != nil {
 		return fail("invalid account or balance transaction", err)
 	}
 	if cfg.timeout <= 0 {
 		return fail("invalid --stripe.timeout", fmt.Errorf("%v is not a positive duration", cfg.timeout))
 	}
+	if cfg.discovery && cfg.discoveryInterval <= 0 {
+		return fail("invalid --discovery.refresh-interval", fmt.Errorf("%v is not a positive duration", cfg.discoveryInterval))
+	}
 	if cfg.timeoutOffset < 0 {
 		return fail("invalid --stripe.timeout-offset", fmt.Errorf("%v is negative", cfg.timeoutOffset))
 	}
-	if !strings.HasPrefix(cfg.telemetryPath, "/") || cfg.telemetryPath == "/" {
-		return fail("invalid --web.telemetry-path", fmt.Errorf("%q must start with / and not be / itself", cfg.telemetryPath))
+	if !strings.HasPrefix(cfg.telemetryPath, "/") || slices.Contains([]string{"/", probePath, discoveryPath}, cfg.telemetryPath) {
+		return fail("invalid --web.telemetry-path", fmt.Errorf("%q must start with / and not be /, %s or %s", cfg.telemetryPath, probePath, discoveryPath))
 	}
 
 	metrics := collector.NewMetrics()
@@ -159,23 +175,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		metrics,
 	)
-	scrapes := &metricsHandler{
-		client:   stripe.NewShared(api, cfg.timeout),
-		targets:  targets,
-		metrics:  metrics,
-		exporter: registry,
-		timeout:  cfg.timeout,
-		offset:   cfg.timeoutOffset,
-		logger:   logger,
+	scrapes := &scraper{
+		client:  stripe.NewShared(api, cfg.timeout),
+		metrics: metrics,
+		timeout: cfg.timeout,
+		offset:  cfg.timeoutOffset,
+		logger:  logger,
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, scrapes))
+	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, metricsHandler(scrapes, targets, registry)))
+	mux.Handle(probePath, probeHandler(scrapes, transactions))
+	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
+	if cfg.discovery {
+		// A listing may take as long as the interval: thousands of
+		// accounts are many pages at the rate limit.
+		d := discovery.New(api, cfg.discoveryInterval, cfg.discoveryInterval, log.With(logger, "component", "discovery"), registry)
+		go d.Run(ctx)
+		mux.Handle(discoveryPath, d)
+		links = append(links, web.LandingLinks{Address: discoveryPath, Text: "Connected accounts (HTTP service discovery)"})
+	}
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "Stripe Exporter",
 		Description: "Prometheus exporter for the balance of a Stripe account",
 		Version:     version.Info(),
-		Links:       []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}},
+		Links:       links,
+		Form: web.LandingForm{
+			Action: probePath,
+			Inputs: []web.LandingFormInput{{Label: "Connected account", Type: "text", Name: "account", Placeholder: "acct_..."}},
+		},
 	})
 	if err != nil {
 		return fail("cannot build the landing page", err)

@@ -33,9 +33,9 @@ func TestMain(m *testing.M) {
 }
 
 func TestBuildTargets(t *testing.T) {
-	got, err := buildTargets(
+	got, byAccount, err := buildTargets(
 		[]string{"acct_1A", "acct_1B", "acct_1A"},
-		[]string{"txn_1", "acct_1B/txn_2", "txn_1", "txn_3"},
+		[]string{"txn_1", "acct_1B/txn_2", "txn_1", "txn_3", "acct_1Z/txn_4"},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +48,11 @@ func TestBuildTargets(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("buildTargets = %v, want %v", got, want)
 	}
+	// acct_1Z is not listed: its transaction is for /probe only.
+	wantByAccount := map[string][]string{"": {"txn_1", "txn_3"}, "acct_1B": {"txn_2"}, "acct_1Z": {"txn_4"}}
+	if fmt.Sprint(byAccount) != fmt.Sprint(wantByAccount) {
+		t.Errorf("transactions by account = %v, want %v", byAccount, wantByAccount)
+	}
 
 	for _, tc := range []struct {
 		accounts, txns []string
@@ -59,9 +64,9 @@ func TestBuildTargets(t *testing.T) {
 		{txns: []string{"txn_1;drop"}, wantErr: []string{`"txn_1;drop"`}},
 		{txns: []string{""}, wantErr: []string{`""`}},
 		{txns: []string{"cus_1/txn_1"}, wantErr: []string{`"cus_1/txn_1"`, "acct_"}},
-		{txns: []string{"acct_1Z/txn_1"}, wantErr: []string{"acct_1Z", "--stripe.account=acct_1Z"}},
+		{txns: []string{"acct_1Z/bad-id"}, wantErr: []string{`"acct_1Z/bad-id"`}},
 	} {
-		_, err := buildTargets(tc.accounts, tc.txns)
+		_, _, err := buildTargets(tc.accounts, tc.txns)
 		if err == nil {
 			t.Errorf("buildTargets(%q, %q) succeeded, want an error", tc.accounts, tc.txns)
 			continue
@@ -455,5 +460,89 @@ func TestSecretKeyWarnsOnce(t *testing.T) {
 	}
 	if strings.Contains(logs, key) {
 		t.Error("the key is in the logs")
+	}
+}
+
+func TestProbe(t *testing.T) {
+	const account = "acct_1Probed"
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetBalance(account, stripetest.ConnectedBalance)
+	fake.SetTransaction(account, "txn_1Settled", stripetest.SettledTransaction)
+	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction="+account+"/txn_1Settled")
+
+	body := get(t, e.url+"/probe?account="+account, http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"5"}})
+	for _, want := range []string{
+		`stripe_up{account="` + account + `"} 1`,
+		`stripe_balance_available{account="` + account + `",currency="gbp",source_type="card"} 9.99`,
+		`stripe_balance_transaction_net{account="` + account + `",currency="usd",id="txn_1Settled"`,
+		`stripe_scrape_duration_seconds `,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/probe lacks %q:\n%s", want, body)
+		}
+	}
+	for _, unwanted := range []string{`account="self"`, "stripe_api_requests_total", "stripe_exporter_build_info", "go_goroutines"} {
+		if strings.Contains(body, unwanted) {
+			t.Errorf("/probe has %q, which belongs on /metrics only", unwanted)
+		}
+	}
+	if metrics := get(t, e.url+"/metrics", nil); strings.Contains(metrics, `stripe_up{account="`+account+`"}`) {
+		t.Errorf("/metrics scrapes %s, which is not listed with --stripe.account", account)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute(account)); n != 1 {
+		t.Errorf("%s balance fetched %d times, want once (by the probe)", account, n)
+	}
+
+	for query, want := range map[string]string{
+		"":                       "missing the account parameter",
+		"?account=":              "missing the account parameter",
+		"?account=cus_1Customer": `"cus_1Customer" is not a connected account ID`,
+		"?account=acct_1%20x":    `"acct_1 x" is not a connected account ID`,
+	} {
+		resp, err := http.Get(e.url + "/probe" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), want) {
+			t.Errorf("/probe%s: %s %q, want 400 with %q", query, resp.Status, b, want)
+		}
+	}
+}
+
+func TestDiscoveryEndpoint(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetAccounts("acct_1One", "acct_1Two")
+
+	off := startExporter(t, fake, envWith(stripetest.Key))
+	if resp, err := http.Get(off.url + "/discovery"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/discovery without --discovery.enabled: %v %v, want 404", resp.Status, err)
+	}
+	off.stop()
+
+	e := startExporter(t, fake, envWith(stripetest.Key), "--discovery.enabled")
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(e.url + "/discovery")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			body = string(b)
+			break
+		}
+	}
+	for _, want := range []string{`"targets":["acct_1One"]`, `"targets":["acct_1Two"]`, `"__meta_stripe_account_type":"express"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/discovery lacks %s: %s", want, body)
+		}
+	}
+	if m := get(t, e.url+"/metrics", nil); !strings.Contains(m, "stripe_discovery_accounts 2") {
+		t.Errorf("/metrics lacks stripe_discovery_accounts 2")
 	}
 }

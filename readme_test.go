@@ -6,11 +6,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
+	"github.com/stripe-exporter/stripe_exporter/discovery"
 )
 
 // readmeTableNames returns the first-column names of the README's table
@@ -80,6 +83,18 @@ func TestREADMEMetricsMatchCode(t *testing.T) {
 		labels := strings.ReplaceAll(labelsRE.FindStringSubmatch(d.String())[1], ",", ", ")
 		row := strings.Replace("| `"+name+"` | "+labels+" |", "|  |", "| |", 1)
 		if !strings.Contains(string(b), row) {
+			t.Errorf("README metrics table has no row starting %s", row)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	discovery.New(nil, time.Minute, time.Minute, log.NewNopLogger(), reg)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		metrics = append(metrics, mf.GetName())
+		if row := "| `" + mf.GetName() + "` | |"; !strings.Contains(string(b), row) {
 			t.Errorf("README metrics table has no row starting %s", row)
 		}
 	}

@@ -203,6 +203,7 @@ func TestPromtool(t *testing.T) {
 	for _, args := range [][]string{
 		{"check", "rules", "alerts.yml", "thresholds.yml"},
 		{"check", "config", "prometheus.yml"},
+		{"check", "config", "prometheus-probe.yml"},
 		{"test", "rules", "alerts_test.yml"},
 	} {
 		cmd := exec.Command(bins.promtool, args...)

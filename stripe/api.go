@@ -19,6 +19,7 @@ import (
 const (
 	EndpointBalance            = "balance"
 	EndpointBalanceTransaction = "balance_transaction"
+	EndpointAccounts           = "accounts"
 )
 
 // Observer is told about every HTTP attempt the client makes, so the caller
@@ -152,6 +153,38 @@ func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) 
 		return nil, err
 	}
 	return transactionFromSDK(t), nil
+}
+
+// accountsPageSize is the most Stripe returns in one page of a list.
+const accountsPageSize = 100
+
+// ConnectedAccounts lists every connected account of the platform that owns
+// the key, page by page; each page is one call, retried and rate limited
+// like any other.
+func (c *APIClient) ConnectedAccounts(ctx context.Context) ([]Account, error) {
+	var out []Account
+	var after *string
+	for {
+		params := &sdk.AccountListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(accountsPageSize), StartingAfter: after}}
+		var page *sdk.V1List[*sdk.Account]
+		err := c.call(ctx, EndpointAccounts, func(ctx context.Context) error {
+			page = c.sdk.V1Accounts.List(ctx, params)
+			return page.Err()
+		})
+		if err != nil {
+			return nil, err
+		}
+		data := page.Data()
+		for _, a := range data {
+			if a != nil && !a.Deleted {
+				out = append(out, accountFromSDK(a))
+			}
+		}
+		if !page.Meta().HasMore || len(data) == 0 {
+			return out, nil
+		}
+		after = sdk.String(data[len(data)-1].ID)
+	}
 }
 
 // call runs attempt until it succeeds, fails in a way not worth retrying,

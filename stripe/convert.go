@@ -64,3 +64,13 @@ func transactionFromSDK(t *sdk.BalanceTransaction) *BalanceTransaction {
 	}
 	return out
 }
+
+func accountFromSDK(a *sdk.Account) Account {
+	return Account{
+		ID:             a.ID,
+		Type:           string(a.Type),
+		Country:        a.Country,
+		ChargesEnabled: a.ChargesEnabled,
+		PayoutsEnabled: a.PayoutsEnabled,
+	}
+}

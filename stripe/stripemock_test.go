@@ -28,6 +28,12 @@ func TestRequestsPassStripeSpec(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	accounts, err := api.ConnectedAccounts(ctx)
+	if err != nil {
+		t.Errorf("ConnectedAccounts: %v", err)
+	} else if len(accounts) == 0 || accounts[0].ID == "" {
+		t.Errorf("ConnectedAccounts decoded %+v", accounts)
+	}
 	for _, account := range []string{"", "acct_1Conformance"} {
 		b, err := api.Balance(ctx, account)
 		if err != nil {

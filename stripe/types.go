@@ -58,3 +58,12 @@ type BalanceTransaction struct {
 func (t *BalanceTransaction) Settled() bool {
 	return t.Status == "available"
 }
+
+// Account is a connected account, as discovery lists it.
+type Account struct {
+	ID             string
+	Type           string
+	Country        string
+	ChargesEnabled bool
+	PayoutsEnabled bool
+}

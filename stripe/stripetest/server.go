@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +52,7 @@ type Server struct {
 	serial   int
 	inFlight int
 	peak     int
+	accounts []string
 }
 
 // New starts a fake that serves nothing until told to, and stops it when
@@ -74,6 +78,17 @@ func BalanceRoute(account string) string { return account + "/v1/balance" }
 func TransactionRoute(account, id string) string {
 	return account + "/v1/balance_transactions/" + id
 }
+
+// SetAccounts makes ids the platform's connected accounts, listed in this
+// order by GET /v1/accounts.
+func (s *Server) SetAccounts(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accounts = append([]string(nil), ids...)
+}
+
+// AccountsRoute names the list of connected accounts in Script and Calls.
+const AccountsRoute = "/v1/accounts"
 
 // SetKey changes the API key the fake accepts.
 func (s *Server) SetKey(key string) {
@@ -152,6 +167,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	resp, scripted := s.next(route)
 	authorized := r.Header.Get("Authorization") == "Bearer "+s.key
 	body, known := s.bodies[route]
+	if route == AccountsRoute && !known {
+		body, known = s.accountsPage(r.URL.Query()), true
+	}
 	w.Header().Set("Request-Id", fmt.Sprintf("req_fake%d", s.serial))
 	s.mu.Unlock()
 
@@ -184,6 +202,39 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(resp.Body))
+}
+
+// accountsPage answers one page of GET /v1/accounts as Stripe does: at most
+// limit accounts (10 by default) after starting_after, and has_more.
+func (s *Server) accountsPage(q url.Values) string {
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit < 1 || limit > 100 {
+		limit = 10
+	}
+	start := 0
+	if after := q.Get("starting_after"); after != "" {
+		start = slices.Index(s.accounts, after) + 1
+	}
+	end := min(start+limit, len(s.accounts))
+	type account struct {
+		ID             string `json:"id"`
+		Object         string `json:"object"`
+		Type           string `json:"type"`
+		Country        string `json:"country"`
+		ChargesEnabled bool   `json:"charges_enabled"`
+		PayoutsEnabled bool   `json:"payouts_enabled"`
+	}
+	page := struct {
+		Object  string    `json:"object"`
+		URL     string    `json:"url"`
+		HasMore bool      `json:"has_more"`
+		Data    []account `json:"data"`
+	}{Object: "list", URL: "/v1/accounts", HasMore: end < len(s.accounts), Data: []account{}}
+	for _, id := range s.accounts[start:end] {
+		page.Data = append(page.Data, account{ID: id, Object: "account", Type: "express", Country: "US", ChargesEnabled: true, PayoutsEnabled: true})
+	}
+	b, _ := json.Marshal(page)
+	return string(b)
 }
 
 func (s *Server) next(route string) (Response, bool) {
