@@ -53,6 +53,8 @@ type Server struct {
 	inFlight int
 	peak     int
 	accounts []string
+	delay    time.Duration
+	arrivals []time.Time
 }
 
 // New starts a fake that serves nothing until told to, and stops it when
@@ -85,6 +87,28 @@ func (s *Server) SetAccounts(ids ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accounts = append([]string(nil), ids...)
+}
+
+// SetDelay holds back every answer that is not scripted by d, as a slow
+// Stripe would.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// PeakPerSecond is the most requests that arrived within any one second.
+func (s *Server) PeakPerSecond() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	peak, first := 0, 0
+	for last, t := range s.arrivals {
+		for t.Sub(s.arrivals[first]) >= time.Second {
+			first++
+		}
+		peak = max(peak, last-first+1)
+	}
+	return peak
 }
 
 // AccountsRoute names the list of connected accounts in Script and Calls.
@@ -155,6 +179,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 	s.serial++
+	s.arrivals = append(s.arrivals, time.Now())
 	s.calls[route]++
 	s.requests = append(s.requests, Request{
 		Method:        r.Method,
@@ -166,6 +191,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	})
 	resp, scripted := s.next(route)
 	authorized := r.Header.Get("Authorization") == "Bearer "+s.key
+	delay := s.delay
 	body, known := s.bodies[route]
 	if route == AccountsRoute && !known {
 		body, known = s.accountsPage(r.URL.Query()), true
@@ -180,7 +206,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method != http.MethodGet:
 		resp = Response{Status: http.StatusMethodNotAllowed, Body: ErrorBody("invalid_request_error", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")}
 	case known:
-		resp = Response{Status: http.StatusOK, Body: body}
+		resp = Response{Status: http.StatusOK, Body: body, Delay: delay}
 	default:
 		resp = Response{Status: http.StatusNotFound, Body: notFoundBody(r.URL.Path)}
 	}
