@@ -70,6 +70,27 @@ func probeHandler(s *scraper, transactions map[string][]string) http.Handler {
 	})
 }
 
+// inFlightLimit returns a wrapper that lets at most n requests through at
+// once, over every handler it wraps, and answers 503 to the rest at once
+// rather than letting them pile up (like node_exporter's --web.max-requests).
+func inFlightLimit(n int) func(http.Handler) http.Handler {
+	if n == 0 {
+		return func(h http.Handler) http.Handler { return h }
+	}
+	slots := make(chan struct{}, n)
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+				h.ServeHTTP(w, r)
+			default:
+				http.Error(w, fmt.Sprintf("too many scrapes at once (--web.max-requests=%d); try again later", n), http.StatusServiceUnavailable)
+			}
+		})
+	}
+}
+
 // scrapeTimeout is the time a scrape may spend on Stripe: --stripe.timeout,
 // or Prometheus's scrape timeout less offset when that is shorter. When the
 // scrape timeout is no longer than the offset, half of it is used instead.

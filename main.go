@@ -62,6 +62,7 @@ type config struct {
 	maxRetries        int
 	rateLimit         float64
 	telemetryPath     string
+	maxRequests       int
 	logLevel          string
 	logFormat         string
 	web               *web.FlagConfig
@@ -92,6 +93,8 @@ func newApp() (*kingpin.Application, *config) {
 		Default("5m").DurationVar(&c.discoveryInterval)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)
+	app.Flag("web.max-requests", "Most scrapes of "+"/metrics and "+probePath+" served at once; more are answered 503. 0 means no limit.").
+		Default("40").IntVar(&c.maxRequests)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").
 		Default("info").StringVar(&c.logLevel)
 	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").
@@ -148,6 +151,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if cfg.discovery && cfg.discoveryInterval <= 0 {
 		return fail("invalid --discovery.refresh-interval", fmt.Errorf("%v is not a positive duration", cfg.discoveryInterval))
 	}
+	if cfg.maxRequests < 0 {
+		return fail("invalid --web.max-requests", fmt.Errorf("%d is negative", cfg.maxRequests))
+	}
 	if cfg.timeoutOffset < 0 {
 		return fail("invalid --stripe.timeout-offset", fmt.Errorf("%v is negative", cfg.timeoutOffset))
 	}
@@ -184,8 +190,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, metricsHandler(scrapes, targets, registry)))
-	mux.Handle(probePath, probeHandler(scrapes, transactions))
+	limit := inFlightLimit(cfg.maxRequests)
+	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, limit(metricsHandler(scrapes, targets, registry))))
+	mux.Handle(probePath, limit(probeHandler(scrapes, transactions)))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
 	if cfg.discovery {
 		// A listing may take as long as the interval: thousands of

@@ -546,3 +546,37 @@ func TestDiscoveryEndpoint(t *testing.T) {
 		t.Errorf("/metrics lacks stripe_discovery_accounts 2")
 	}
 }
+
+func TestMaxRequestsAnswers503(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetBalance("acct_1Slow", stripetest.ConnectedBalance)
+	fake.SetDelay(time.Second)
+	e := startExporter(t, fake, envWith(stripetest.Key), "--web.max-requests=2")
+
+	// Two slow scrapes fill the slots, one on each endpoint.
+	done := make(chan string, 2)
+	go func() { done <- get(t, e.url+"/metrics", nil) }()
+	go func() { done <- get(t, e.url+"/probe?account=acct_1Slow", nil) }()
+	for deadline := time.Now().Add(10 * time.Second); fake.PeakInFlight() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the two slow scrapes did not reach the fake")
+		}
+	}
+	for _, path := range []string{"/metrics", "/probe?account=acct_1Slow"} {
+		resp, err := http.Get(e.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "--web.max-requests=2") {
+			t.Errorf("third scrape of %s: %s %q, want 503 naming the limit", path, resp.Status, b)
+		}
+	}
+	<-done
+	<-done
+	if body := get(t, e.url+"/metrics", nil); !strings.Contains(body, `promhttp_metric_handler_requests_total{code="503"} 1`) {
+		t.Errorf("the 503 on /metrics is not counted")
+	}
+}

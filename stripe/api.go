@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -49,7 +50,15 @@ type Config struct {
 	Observer Observer
 	// Transport carries the requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
+	// MaxBodyBytes bounds how much of a response is read; 0 means
+	// DefaultMaxBodyBytes. A longer body fails the call.
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes is far more than any answer the exporter asks for (a
+// page of 100 accounts is some hundreds of KiB), and small enough that a
+// broken or hostile server cannot make it hold much memory.
+const DefaultMaxBodyBytes = 8 << 20
 
 // APIClient is a Client that calls the Stripe API through the official SDK.
 //
@@ -101,9 +110,13 @@ func New(cfg Config) (*APIClient, error) {
 	if observer == nil {
 		observer = nopObserver{}
 	}
+	maxBody := cfg.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
 	backend := sdk.GetBackendWithConfig(sdk.APIBackend, &sdk.BackendConfig{
 		URL:               sdk.String(strings.TrimSuffix(cfg.URL, "/")),
-		HTTPClient:        &http.Client{Transport: recordingTransport{next: transport}},
+		HTTPClient:        &http.Client{Transport: recordingTransport{next: transport, maxBody: maxBody}},
 		MaxNetworkRetries: sdk.Int64(0),
 		EnableTelemetry:   sdk.Bool(false),
 		// The SDK would log failures on its own, unredacted and unleveled;
@@ -323,9 +336,11 @@ type responseKey struct{}
 
 // recordingTransport notes the status and headers of each response, which
 // the SDK does not return for every kind of failure (a non-JSON error body
-// loses them, for one).
+// loses them, for one), and bounds how much of a body is read: the SDK
+// reads whole bodies into memory.
 type recordingTransport struct {
-	next http.RoundTripper
+	next    http.RoundTripper
+	maxBody int64
 }
 
 func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -339,7 +354,28 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		r.shouldRetry = resp.Header.Get("Stripe-Should-Retry")
 		r.requestID = resp.Header.Get("Request-Id")
 	}
+	if resp != nil {
+		resp.Body = &boundedBody{ReadCloser: resp.Body, left: t.maxBody, limit: t.maxBody}
+	}
 	return resp, err
+}
+
+// boundedBody fails a read that goes past limit bytes.
+type boundedBody struct {
+	io.ReadCloser
+	left, limit int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("response body is larger than %d bytes", b.limit)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 type nopObserver struct{}

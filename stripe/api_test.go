@@ -1059,3 +1059,28 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestBodyOverLimitFails(t *testing.T) {
+	fake := stripetest.New(t)
+	huge := `{"object": "balance", "available": [], "pending": [], "padding": "` + strings.Repeat("x", 4096) + `"}`
+	fake.SetBalance("", huge)
+	c, err := New(Config{Key: stripetest.Key, URL: fake.URL, RateLimit: 1000, MaxBodyBytes: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Balance(testContext(t), "")
+	if err == nil || !strings.Contains(err.Error(), "larger than 1024 bytes") {
+		t.Fatalf("Balance of a 4 KiB body with a 1 KiB limit: %v, want a size error", err)
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 1 {
+		t.Errorf("fake got %d calls; a body over the limit is not worth retrying", n)
+	}
+	// The same body within the limit decodes.
+	c, err = New(Config{Key: stripetest.Key, URL: fake.URL, RateLimit: 1000, MaxBodyBytes: 8192})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Balance(testContext(t), ""); err != nil {
+		t.Errorf("Balance within the limit: %v", err)
+	}
+}
