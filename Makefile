@@ -69,3 +69,34 @@ demo: build $(STRIPE_MOCK)
 
 clean:
 	rm -rf .tools stripe_exporter
+
+# Container image (Dockerfile). `make image` builds it with buildah from the
+# real bases (docker.io/library/golang, gcr.io/distroless/static-debian12);
+# `make image-test`, run by CI, builds it from locally made stand-ins for
+# them and runs it against stripe-mock (scripts/image-test). Chroot
+# isolation needs no OCI runtime (runc, crun); IMAGE_ISOLATION=oci uses one.
+IMAGE ?= stripe_exporter
+IMAGE_TAG ?= $(VERSION)
+IMAGE_ISOLATION ?= chroot
+IMAGE_BUILD_ARGS = \
+	--platform linux/$(shell go env GOARCH) \
+	--build-arg BUILDPLATFORM=linux/$(shell go env GOHOSTARCH) \
+	--build-arg GOPROXY=$(shell go env GOPROXY) \
+	--build-arg VERSION=$(VERSION) \
+	--build-arg REVISION=$(REVISION) \
+	--build-arg BRANCH=$(BRANCH) \
+	--build-arg BUILD_USER=$(shell id -un)@$(shell hostname) \
+	--build-arg BUILD_DATE=$(shell date -u +%Y%m%d-%H:%M:%S) \
+	--build-arg CREATED=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+
+.PHONY: image image-test
+
+image:
+	@command -v buildah >/dev/null || { \
+		echo ">> installing buildah from Debian"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null; }
+	buildah build --layers --isolation $(IMAGE_ISOLATION) $(IMAGE_BUILD_ARGS) -t $(IMAGE):$(IMAGE_TAG) .
+
+image-test: $(STRIPE_MOCK)
+	STRIPE_MOCK=$(STRIPE_MOCK) VERSION=$(VERSION) ./scripts/image-test $(IMAGE_BUILD_ARGS)
