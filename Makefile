@@ -7,8 +7,10 @@ STATICCHECK_VERSION := v0.8.2
 STRIPE_MOCK := $(CURDIR)/.tools/stripe-mock-$(STRIPE_MOCK_VERSION)/stripe-mock
 STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-# The end-to-end test runs Debian's Prometheus and Alertmanager.
-DEBIAN_PACKAGES := prometheus prometheus-alertmanager
+# The end-to-end tests run Debian's Prometheus and Alertmanager; the load
+# test runs wrk.
+DEBIAN_PACKAGES := prometheus prometheus-alertmanager wrk
+DEBIAN_COMMANDS := prometheus promtool prometheus-alertmanager wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -24,17 +26,18 @@ LDFLAGS := -s -w \
 
 GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
-.PHONY: all build test check-fmt vet staticcheck unit tools debian-packages demo clean
+.PHONY: all build test check-fmt vet staticcheck unit e2e bench scale tools debian-packages demo clean
 
 all: test build
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o stripe_exporter .
 
-# The test command: formatting, vet, staticcheck, then every test with the
-# race detector, the stripe-mock conformance tests and the end-to-end test
-# against real Prometheus and Alertmanager included.
-test: tools debian-packages check-fmt vet staticcheck unit
+# The test command: formatting, vet, staticcheck, every package's tests with
+# the race detector (the stripe-mock conformance, fault and load tests
+# among them), then the end-to-end tests against real Prometheus and
+# Alertmanager.
+test: tools debian-packages check-fmt vet staticcheck unit e2e
 
 check-fmt:
 	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -46,7 +49,26 @@ staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
 unit: $(STRIPE_MOCK)
-	STRIPE_MOCK=$(STRIPE_MOCK) go test -race -count=1 ./...
+	STRIPE_MOCK=$(STRIPE_MOCK) go test -race -count=1 $$(go list ./... | grep -v '/e2e$$')
+
+# Run alone, after the rest: the scale test checks request rates and scrape
+# coverage, which other tests' load on a small machine would disturb.
+e2e:
+	go test -count=1 ./e2e
+
+# The performance goals of the README's "Performance and reliability"
+# section; each benchmark fails when its goal is missed.
+bench: build
+	@ls -l stripe_exporter | awk '{printf "binary size: %d bytes (%.1f MiB)\n", $$5, $$5/1048576}'
+	go test -run '^$$' -bench . -benchmem -benchtime 200x ./collector/
+	go test -run '^$$' -bench 'ScrapeOverhead' -benchtime 300x .
+	go test -run '^$$' -bench 'ConcurrentScrapes' -benchtime 20x .
+	go test -run '^$$' -bench 'Memory' -benchtime 1x .
+
+# The full scale run: 1,000 connected accounts answering after 50 ms,
+# probed once a minute through discovery, for five minutes.
+scale:
+	SCALE_ACCOUNTS=1000 SCALE_INTERVAL=60s SCALE_INTERVALS=5 go test -count=1 -v -timeout 30m -run 'TestScale$$' ./e2e
 
 tools: $(STRIPE_MOCK) $(STATICCHECK)
 
@@ -57,7 +79,8 @@ $(STATICCHECK):
 	GOBIN=$(@D) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 debian-packages:
-	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
+	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \
+	if [ -n "$$missing" ]; then \
 		echo ">> installing $(DEBIAN_PACKAGES) from Debian"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \

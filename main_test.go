@@ -359,7 +359,7 @@ type exporter struct {
 
 // startExporter runs the exporter in this process against fake, on a free
 // port of 127.0.0.1.
-func startExporter(t *testing.T, fake *stripetest.Server, getenv func(string) string, args ...string) *exporter {
+func startExporter(t testing.TB, fake *stripetest.Server, getenv func(string) string, args ...string) *exporter {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
@@ -381,7 +381,7 @@ func startExporter(t *testing.T, fake *stripetest.Server, getenv func(string) st
 
 var listeningRE = regexp.MustCompile(`msg="Listening on" address=(127\.0\.0\.1:\d+)`)
 
-func waitListening(t *testing.T, logs *syncBuffer) string {
+func waitListening(t testing.TB, logs *syncBuffer) string {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
@@ -392,7 +392,7 @@ func waitListening(t *testing.T, logs *syncBuffer) string {
 	return ""
 }
 
-func get(t *testing.T, url string, h http.Header) string {
+func get(t testing.TB, url string, h http.Header) string {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
