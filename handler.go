@@ -12,6 +12,7 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
@@ -28,17 +29,37 @@ type scraper struct {
 	logger  log.Logger
 }
 
-// serve answers with targets' metrics, then those of extra, if any.
-func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, extra ...prometheus.Gatherer) {
+// serve answers with targets' metrics. While they are fetched from Stripe,
+// early is gathered (the runtime's metrics, say), so its cost hides behind
+// Stripe's latency; late is gathered after, so that the API counters include
+// this scrape's own calls. Either may be nil.
+func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, early, late prometheus.Gatherer) {
 	timeout := scrapeTimeout(r.Header, s.timeout, s.offset, s.logger)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(collector.New(ctx, s.client, targets, s.metrics, s.logger))
-	// The scrape goes first so that the API counters gathered after it
-	// include its own calls.
-	promhttp.HandlerFor(append(prometheus.Gatherers{scrape}, extra...), promhttp.HandlerOpts{
+	gatherers := prometheus.Gatherers{scrape}
+	if early != nil {
+		var (
+			mfs  []*dto.MetricFamily
+			err  error
+			done = make(chan struct{})
+		)
+		go func() {
+			defer close(done)
+			mfs, err = early.Gather()
+		}()
+		gatherers = append(gatherers, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+			<-done
+			return mfs, err
+		}))
+	}
+	if late != nil {
+		gatherers = append(gatherers, late)
+	}
+	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
 		ErrorLog:      promLogger{s.logger},
 		ErrorHandling: promhttp.ContinueOnError,
 	}).ServeHTTP(w, r)
@@ -46,9 +67,9 @@ func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collec
 
 // metricsHandler serves /metrics: the key's own account and the accounts
 // given with --stripe.account, and the exporter's own metrics.
-func metricsHandler(s *scraper, targets []collector.Target, exporter prometheus.Gatherer) http.Handler {
+func metricsHandler(s *scraper, targets []collector.Target, runtime, api prometheus.Gatherer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, targets, exporter)
+		s.serve(w, r, targets, runtime, api)
 	})
 }
 
@@ -66,7 +87,7 @@ func probeHandler(s *scraper, transactions map[string][]string) http.Handler {
 			http.Error(w, "bad account parameter: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		s.serve(w, r, []collector.Target{{Account: account, Transactions: transactions[account]}})
+		s.serve(w, r, []collector.Target{{Account: account, Transactions: transactions[account]}}, nil, nil)
 	})
 }
 

@@ -174,13 +174,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	metrics.Prepare(targets)
+	// Two registries for the exporter's own metrics: the runtime's, gathered
+	// while a scrape waits on Stripe, and the API counters, gathered after.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		metrics,
 	)
+	apiRegistry := prometheus.NewRegistry()
+	apiRegistry.MustRegister(metrics)
 	scrapes := &scraper{
 		client:  stripe.NewShared(api, cfg.timeout),
 		metrics: metrics,
@@ -191,7 +194,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 	mux := http.NewServeMux()
 	limit := inFlightLimit(cfg.maxRequests)
-	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, limit(metricsHandler(scrapes, targets, registry))))
+	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, limit(metricsHandler(scrapes, targets, registry, apiRegistry))))
 	mux.Handle(probePath, limit(probeHandler(scrapes, transactions)))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
 	if cfg.discovery {
