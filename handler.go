@@ -60,7 +60,7 @@ func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collec
 		gatherers = append(gatherers, late)
 	}
 	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
-		ErrorLog:      promLogger{s.logger},
+		ErrorLog:      &promLogger{logger: s.logger},
 		ErrorHandling: promhttp.ContinueOnError,
 	}).ServeHTTP(w, r)
 }
@@ -137,9 +137,18 @@ func scrapeTimeout(h http.Header, limit, offset time.Duration, logger log.Logger
 	return t - offset
 }
 
-// promLogger lets promhttp report gathering errors through go-kit log.
-type promLogger struct{ logger log.Logger }
+// promLogger lets promhttp report errors through go-kit log, once per
+// scrape: a client that hangs up makes promhttp fail on every remaining
+// metric family, with the same error.
+type promLogger struct {
+	logger log.Logger
+	logged bool
+}
 
-func (l promLogger) Println(v ...any) {
-	level.Error(l.logger).Log("msg", "error gathering metrics", "err", fmt.Sprint(v...))
+func (l *promLogger) Println(v ...any) {
+	if l.logged {
+		return
+	}
+	l.logged = true
+	level.Error(l.logger).Log("msg", "error gathering or sending metrics", "err", fmt.Sprint(v...))
 }

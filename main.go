@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -154,6 +155,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if cfg.maxRequests < 0 {
 		return fail("invalid --web.max-requests", fmt.Errorf("%d is negative", cfg.maxRequests))
 	}
+	// The toolkit would only find a bad web config once listening, and name
+	// neither the flag nor the file.
+	if err := web.Validate(*cfg.web.WebConfigFile); err != nil {
+		return fail("invalid --web.config.file", fmt.Errorf("%s: %w", *cfg.web.WebConfigFile, err))
+	}
 	if cfg.timeoutOffset < 0 {
 		return fail("invalid --stripe.timeout-offset", fmt.Errorf("%v is negative", cfg.timeoutOffset))
 	}
@@ -230,7 +236,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 // serve answers HTTP until ctx ends, then lets scrapes in progress finish.
 func serve(ctx context.Context, h http.Handler, flags *web.FlagConfig, grace time.Duration, lvl slog.Level, base, logger log.Logger) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// TLS handshake and other connection errors, in the exporter's
+		// log format.
+		ErrorLog: stdlog.New(log.NewStdlibAdapter(level.Warn(logger)), "", 0),
+	}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- web.ListenAndServe(srv, flags, slog.New(sloggokit.NewGoKitHandler(base, lvl)))

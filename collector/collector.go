@@ -223,8 +223,13 @@ func (c *Collector) majorUnits(amount int64, currency string) float64 {
 }
 
 // fetchFailed logs a failed call once, with what Stripe said about it, and
-// counts it.
+// counts it. A scrape whose client went away (Prometheus gave up on it) is
+// no failure of Stripe's, and is only logged at debug level.
 func (c *Collector) fetchFailed(endpoint, account, id string, err error) {
+	if errors.Is(c.ctx.Err(), context.Canceled) {
+		level.Debug(c.logger).Log("msg", "scrape abandoned by its client", "endpoint", endpoint, "account", account, "err", err)
+		return
+	}
 	c.metrics.fetchErrors.WithLabelValues(account, endpoint).Inc()
 	kv := []any{"msg", "fetch from Stripe failed", "endpoint", endpoint, "account", account}
 	if id != "" {

@@ -347,3 +347,20 @@ func hasCurrency(families map[string]*dto.MetricFamily, currency string) bool {
 	}
 	return false
 }
+
+// TestAbandonedScrapeIsNoStripeFailure: when Prometheus gives up on a
+// scrape, the calls it cancels are not counted as Stripe's failures.
+func TestAbandonedScrapeIsNoStripeFailure(t *testing.T) {
+	f := newFixture(t)
+	f.targets = []Target{{}}
+	f.fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 30 * time.Second, Body: stripetest.Balance})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	gather(t, f.collector(ctx))
+	if got := testutil.ToFloat64(f.metrics.fetchErrors.WithLabelValues(SelfAccount, stripe.EndpointBalance)); got != 0 {
+		t.Errorf("stripe_fetch_errors_total = %v after an abandoned scrape, want 0", got)
+	}
+	if strings.Contains(f.logs.String(), "level=warn") {
+		t.Errorf("an abandoned scrape was logged as a warning:\n%s", f.logs)
+	}
+}

@@ -1,0 +1,417 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
+)
+
+// The load tests run wrk (https://github.com/wg/wrk, Debian package wrk)
+// against the exporter built as its own process, so that its memory is its
+// own, in front of a fake Stripe that takes a little while to answer.
+//
+// The exporter gives each scrape at most loadStripeTimeout on Stripe and
+// wrk waits wrkTimeout for an answer, well beyond: a wrk timeout means the
+// exporter did not keep to its own deadline, not that the machine is busy
+// (make test runs every package's tests at once).
+const (
+	loadStripeTimeout = 4 * time.Second
+	wrkTimeout        = 10 * time.Second
+)
+
+// findWrk returns the path of wrk: $WRK, or wrk on $PATH.
+func findWrk(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("WRK"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("wrk")
+	if err != nil {
+		t.Fatalf("the load test needs wrk (set $WRK or put it on $PATH): `make test` installs Debian's wrk package, or run `apt-get install wrk`: %v", err)
+	}
+	return p
+}
+
+// loadExporter is the exporter running as a separate process.
+type loadExporter struct {
+	url  string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan error
+}
+
+// startLoadExporter builds the exporter and starts it against fake on a free
+// port of 127.0.0.1, with args added to its command line. It is stopped
+// with SIGTERM, and must exit cleanly, when the test ends.
+func startLoadExporter(t *testing.T, fake *stripetest.Server, args ...string) *loadExporter {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "stripe_exporter")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	cmd := exec.Command(bin, append([]string{
+		"--web.listen-address=" + addr,
+		"--stripe.api-url=" + fake.URL,
+		"--stripe.rate-limit=10000",
+		"--stripe.timeout=" + loadStripeTimeout.String(),
+	}, args...)...)
+	cmd.Env = append(os.Environ(), keyEnv+"="+stripetest.Key)
+	e := &loadExporter{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = e.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { e.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-e.done:
+			if err != nil {
+				t.Errorf("exporter exited with %v after SIGTERM; logs:\n%s", err, e.logs)
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-e.done
+			t.Errorf("exporter still running 30s after SIGTERM; logs:\n%s", e.logs)
+		}
+	})
+	e.url = waitListening(t, e.logs)
+	if e.url != "http://"+addr {
+		t.Fatalf("exporter listens on %s, want %s", e.url, addr)
+	}
+	return e
+}
+
+// alive fails the test if the exporter has exited.
+func (e *loadExporter) alive(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-e.done:
+		e.done <- err
+		t.Fatalf("the exporter exited: %v; logs:\n%s", err, e.logs)
+	default:
+	}
+}
+
+// rss is the exporter's resident memory in bytes.
+func (e *loadExporter) rss(t *testing.T) int64 {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^VmRSS:\s+(\d+) kB$`).FindSubmatch(status)
+	if m == nil {
+		t.Fatalf("no VmRSS in /proc/%d/status:\n%s", e.cmd.Process.Pid, status)
+	}
+	kb, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return kb << 10
+}
+
+// scrape gets /metrics, which must be a healthy scrape.
+func (e *loadExporter) scrape(t *testing.T) string {
+	t.Helper()
+	body := get(t, e.url+"/metrics", nil)
+	if !strings.Contains(body, `stripe_up{account="self"} 1`) {
+		t.Errorf("/metrics lacks stripe_up 1:\n%.2000s", body)
+	}
+	return body
+}
+
+// waitHealthy waits at most d for a scrape to be answered 200 with
+// stripe_up 1, and returns it and how many scrapes were answered 503 first.
+func (e *loadExporter) waitHealthy(t *testing.T, d time.Duration) (body string, refused int) {
+	t.Helper()
+	start := time.Now()
+	client := &http.Client{Timeout: 2 * d}
+	for {
+		r, err := fetch(t, client, e.url+"/metrics", "", "")
+		if err == nil && r.status == http.StatusOK && strings.Contains(r.body, `stripe_up{account="self"} 1`) {
+			t.Logf("healthy scrape %v after the load, after %d answers 503", time.Since(start).Round(time.Millisecond), refused)
+			return r.body, refused
+		}
+		if err == nil && r.status == http.StatusServiceUnavailable {
+			refused++
+		}
+		if time.Since(start) > d {
+			t.Fatalf("no healthy scrape within %v after the load; last: %d %v\n%.1000s", d, r.status, err, r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// gauge is the value of an unlabelled metric in a scrape.
+func gauge(t *testing.T, body, name string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no %s in the scrape", name)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// waitGoroutines waits for go_goroutines to come back to at most idle+slack
+// after a load, and returns the last value seen.
+func (e *loadExporter) waitGoroutines(t *testing.T, idle, slack float64) float64 {
+	t.Helper()
+	var n float64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		n = gauge(t, e.scrape(t), "go_goroutines")
+		if n <= idle+slack {
+			return n
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("go_goroutines is %v 10s after the load, idle was %v", n, idle)
+			return n
+		}
+	}
+}
+
+// wrkResult is what wrk reports of one run.
+type wrkResult struct {
+	output        string
+	requests      int
+	duration      time.Duration
+	perSecond     float64
+	socketErrors  string // "connect 0, read 0, write 0, timeout 0", or "" if none
+	non2xx        int
+	latencyAvg    string
+	latencyMax    string
+	latencyP50    time.Duration
+	latencyP99    time.Duration
+	latencyP50Raw string
+	latencyP99Raw string
+}
+
+var (
+	wrkRequestsRE = regexp.MustCompile(`(\d+) requests in ([\d.]+\w+),`)
+	wrkRateRE     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkSocketRE   = regexp.MustCompile(`Socket errors: (.*)`)
+	wrkNon2xxRE   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	wrkLatencyRE  = regexp.MustCompile(`Latency\s+(\S+)\s+\S+\s+(\S+)`)
+	wrkP50RE      = regexp.MustCompile(`(?m)^\s+50%\s+(\S+)\s*$`)
+	wrkP99RE      = regexp.MustCompile(`(?m)^\s+99%\s+(\S+)\s*$`)
+)
+
+// runWrk runs wrk with connections connections for d against url.
+func runWrk(t *testing.T, wrk string, connections int, d time.Duration, url string) wrkResult {
+	t.Helper()
+	cmd := exec.Command(wrk, "-t2", fmt.Sprintf("-c%d", connections), fmt.Sprintf("-d%ds", int(d.Seconds())), "--timeout", wrkTimeout.String(), "--latency", url)
+	out, err := cmd.CombinedOutput()
+	r := wrkResult{output: string(out)}
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
+	}
+	m := wrkRequestsRE.FindStringSubmatch(r.output)
+	if m == nil {
+		t.Fatalf("no request count in wrk's output:\n%s", out)
+	}
+	r.requests, _ = strconv.Atoi(m[1])
+	r.duration = wrkDuration(t, m[2])
+	if m := wrkRateRE.FindStringSubmatch(r.output); m != nil {
+		r.perSecond, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := wrkSocketRE.FindStringSubmatch(r.output); m != nil {
+		r.socketErrors = m[1]
+	}
+	if m := wrkNon2xxRE.FindStringSubmatch(r.output); m != nil {
+		r.non2xx, _ = strconv.Atoi(m[1])
+	}
+	if m := wrkLatencyRE.FindStringSubmatch(r.output); m != nil {
+		r.latencyAvg, r.latencyMax = m[1], m[2]
+	}
+	p50, p99 := wrkP50RE.FindStringSubmatch(r.output), wrkP99RE.FindStringSubmatch(r.output)
+	if p50 == nil || p99 == nil {
+		t.Fatalf("no latency distribution in wrk's output:\n%s", out)
+	}
+	r.latencyP50Raw, r.latencyP50 = p50[1], wrkDuration(t, p50[1])
+	r.latencyP99Raw, r.latencyP99 = p99[1], wrkDuration(t, p99[1])
+	return r
+}
+
+// wrkDuration parses wrk's durations (1.23us, 4.56ms, 7.89s, 1.00m, 2.00h),
+// which Go's syntax covers.
+func wrkDuration(t *testing.T, s string) time.Duration {
+	t.Helper()
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		t.Fatalf("wrk duration %q: %v", s, err)
+	}
+	return d
+}
+
+func (r wrkResult) String() string {
+	return fmt.Sprintf("%d requests in %v (%.0f/s), latency avg %s p50 %s p99 %s max %s, non-2xx %d",
+		r.requests, r.duration, r.perSecond, r.latencyAvg, r.latencyP50Raw, r.latencyP99Raw, r.latencyMax, r.non2xx)
+}
+
+// stripeStats sums up the exporter's calls to Stripe so far: how many,
+// their total time, and how many took over a second.
+type stripeStats struct {
+	calls, seconds, slow float64
+}
+
+func (e *loadExporter) stripeStats(t *testing.T, body string) stripeStats {
+	t.Helper()
+	const h = `stripe_api_request_duration_seconds`
+	n := gauge(t, body, h+`_count{endpoint="balance"}`)
+	return stripeStats{
+		calls:   n,
+		seconds: gauge(t, body, h+`_sum{endpoint="balance"}`),
+		slow:    n - gauge(t, body, h+`_bucket{endpoint="balance",le="1"}`),
+	}
+}
+
+// since describes the calls made between before and s.
+func (s stripeStats) since(before stripeStats) string {
+	n := s.calls - before.calls
+	if n == 0 {
+		return "no Stripe calls"
+	}
+	mean := time.Duration((s.seconds - before.seconds) / n * float64(time.Second))
+	return fmt.Sprintf("%.0f Stripe calls, mean %v, %.0f over 1s", n, mean.Round(100*time.Microsecond), s.slow-before.slow)
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// TestLoadUnderMaxRequests scrapes /metrics as fast as 32 connections can,
+// under the --web.max-requests cap of 40, twice: every scrape must succeed,
+// and the second run must leave memory and goroutines where the first did.
+func TestLoadUnderMaxRequests(t *testing.T) {
+	wrk := findWrk(t)
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetDelay(20 * time.Millisecond)
+	e := startLoadExporter(t, fake, "--web.max-requests=40")
+
+	body := e.scrape(t)
+	idle := gauge(t, body, "go_goroutines")
+	stats := e.stripeStats(t, body)
+	t.Logf("idle: %s RSS, %v goroutines", mib(e.rss(t)), idle)
+
+	const connections, d = 32, 8 * time.Second
+	var rss [2]int64
+	for i := range rss {
+		r := runWrk(t, wrk, connections, d, e.url+"/metrics")
+		e.alive(t)
+		rss[i] = e.rss(t)
+		after := e.stripeStats(t, e.scrape(t))
+		t.Logf("run %d: %v; RSS %s; %s", i+1, r, mib(rss[i]), after.since(stats))
+		stats = after
+		if r.non2xx != 0 {
+			t.Errorf("run %d: %d responses were not 2xx under the cap; wrk:\n%s", i+1, r.non2xx, r.output)
+		}
+		if r.socketErrors != "" && r.socketErrors != "connect 0, read 0, write 0, timeout 0" {
+			t.Errorf("run %d: socket errors: %s; wrk:\n%s", i+1, r.socketErrors, r.output)
+		}
+		// Each scrape waits about 20ms on the fake, shared by the
+		// scrapes in flight: even a slow machine does 25 a second.
+		if min := int(25 * d.Seconds()); r.requests < min {
+			t.Errorf("run %d: %d requests in %v, want at least %d; wrk:\n%s", i+1, r.requests, d, min, r.output)
+		}
+		n := e.waitGoroutines(t, idle, 10)
+		t.Logf("run %d: %v goroutines after (idle %v)", i+1, n, idle)
+	}
+	if limit := rss[0] + rss[0]/4 + 4<<20; rss[1] > limit {
+		t.Errorf("RSS grew from %s after the first run to %s after the second, more than the %s allowed", mib(rss[0]), mib(rss[1]), mib(limit))
+	}
+	body = e.scrape(t)
+	if !strings.Contains(body, `promhttp_metric_handler_requests_total{code="503"} 0`) {
+		t.Errorf("some scrapes were answered 503 under the cap")
+	}
+	t.Logf("stripe_fetch_errors_total for the balance: %v (scrapes wrk hung up on while they waited for Stripe)",
+		gauge(t, body, `stripe_fetch_errors_total{account="self",endpoint="balance"}`))
+	e.checkLogs(t)
+}
+
+// TestLoadOverMaxRequests opens three times as many connections as
+// --web.max-requests lets through, against a fake that takes half a
+// second: the excess must be answered 503 at once, without errors or
+// timeouts, and the exporter must stay healthy.
+func TestLoadOverMaxRequests(t *testing.T) {
+	wrk := findWrk(t)
+	const delay = 500 * time.Millisecond
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetDelay(delay)
+	e := startLoadExporter(t, fake, "--web.max-requests=40")
+	body := e.scrape(t)
+	idle := gauge(t, body, "go_goroutines")
+	stats := e.stripeStats(t, body)
+
+	const connections, d = 120, 5 * time.Second
+	r := runWrk(t, wrk, connections, d, e.url+"/metrics")
+	e.alive(t)
+	t.Logf("%v; RSS %s", r, mib(e.rss(t)))
+	if r.socketErrors != "" && r.socketErrors != "connect 0, read 0, write 0, timeout 0" {
+		t.Errorf("socket errors: %s; wrk:\n%s", r.socketErrors, r.output)
+	}
+	if r.non2xx == 0 {
+		t.Errorf("no 503 with %d connections over a cap of 40; wrk:\n%s", connections, r.output)
+	}
+	// Scrapes that got a slot still succeed: batches of up to 40 every
+	// half second.
+	if ok, min := r.requests-r.non2xx, 40; ok < min {
+		t.Errorf("%d scrapes succeeded, want at least %d; wrk:\n%s", ok, min, r.output)
+	}
+	// Most answers are 503s, which must not wait for Stripe.
+	if r.non2xx < r.requests/2 || r.latencyP50 >= delay/5 {
+		t.Errorf("median latency %v with %d of %d answers 503, want most answered 503 in under %v; wrk:\n%s", r.latencyP50, r.non2xx, r.requests, delay/5, r.output)
+	}
+
+	// Scrapes wrk left in flight give their slots back once the
+	// exporter sees the connections closed.
+	body, refused := e.waitHealthy(t, loadStripeTimeout+time.Second)
+	t.Logf("%s", e.stripeStats(t, body).since(stats))
+	// The exporter counts every 503 wrk saw, those wrk gave up on when
+	// its time was up, and those waitHealthy saw.
+	if n := int(gauge(t, body, `promhttp_metric_handler_requests_total{code="503"}`)); n < r.non2xx+refused || n > r.non2xx+refused+connections {
+		t.Errorf("the exporter counts %d answers 503, wrk %d and waitHealthy %d", n, r.non2xx, refused)
+	}
+	n := e.waitGoroutines(t, idle, 10)
+	t.Logf("%v goroutines after (idle %v)", n, idle)
+	e.checkLogs(t)
+}
+
+// checkLogs fails the test on any error logged but those of scrapes that
+// wrk hung up on when its time was up: the exporter logs an error for
+// each metric family it could not send them (promhttp's ContinueOnError),
+// and a warning for each such scrape waiting on Stripe. Their number is
+// logged.
+func (e *loadExporter) checkLogs(t *testing.T) {
+	t.Helper()
+	var hungUp int
+	for line := range strings.Lines(e.logs.String()) {
+		switch {
+		case !strings.HasPrefix(line, "level=error"):
+		case strings.Contains(line, "broken pipe"), strings.Contains(line, "connection reset by peer"):
+			hungUp++
+		default:
+			t.Errorf("error logged under load: %s", line)
+		}
+	}
+	t.Logf("%d error lines about scrapes wrk hung up on", hungUp)
+}
