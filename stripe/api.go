@@ -142,6 +142,9 @@ func (c *APIClient) Balance(ctx context.Context, account string) (*Balance, erro
 	var b *sdk.Balance
 	err := c.call(ctx, EndpointBalance, func(ctx context.Context) (err error) {
 		b, err = c.sdk.V1Balance.Retrieve(ctx, params)
+		if err == nil && b.Object != "balance" {
+			return notA("balance", b.Object)
+		}
 		return err
 	})
 	if err != nil {
@@ -160,12 +163,22 @@ func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) 
 	var t *sdk.BalanceTransaction
 	err := c.call(ctx, EndpointBalanceTransaction, func(ctx context.Context) (err error) {
 		t, err = c.sdk.V1BalanceTransactions.Retrieve(ctx, id, params)
+		if err == nil && t.Object != "balance_transaction" {
+			return notA("balance_transaction", t.Object)
+		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return transactionFromSDK(t), nil
+}
+
+// notA is the error for a 2xx answer that decodes but is not the object
+// asked for, such as {} or null from a proxy: taking it for an empty balance
+// would report Stripe up and every amount gone.
+func notA(want, got string) error {
+	return fmt.Errorf("the answer is not a %s object (its object is %q)", want, got)
 }
 
 // accountsPageSize is the most Stripe returns in one page of a list.
@@ -249,10 +262,14 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 }
 
 // retryable follows Stripe's advice: its Stripe-Should-Retry header wins;
-// without it, connection failures, 409, 429 and 5xx are worth another try.
+// without it, connection failures (before or during the body), 409, 429 and
+// 5xx are worth another try.
 func retryable(ctx context.Context, resp *response) bool {
 	if ctx.Err() != nil || !resp.sent {
 		return false
+	}
+	if resp.bodyFailed {
+		return true
 	}
 	switch resp.shouldRetry {
 	case "true":
@@ -330,6 +347,8 @@ type response struct {
 	status      int
 	shouldRetry string
 	requestID   string
+	// bodyFailed: the connection failed while the body was read.
+	bodyFailed bool
 }
 
 type responseKey struct{}
@@ -355,26 +374,33 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		r.requestID = resp.Header.Get("Request-Id")
 	}
 	if resp != nil {
-		resp.Body = &boundedBody{ReadCloser: resp.Body, left: t.maxBody, limit: t.maxBody}
+		resp.Body = &boundedBody{ReadCloser: resp.Body, limit: t.maxBody, resp: r}
 	}
 	return resp, err
 }
 
-// boundedBody fails a read that goes past limit bytes.
+// boundedBody fails a read that goes past limit bytes, and notes in resp
+// a body cut short by the connection, which is worth a retry.
 type boundedBody struct {
 	io.ReadCloser
-	left, limit int64
+	read, limit int64
+	resp        *response
 }
 
 func (b *boundedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, fmt.Errorf("response body is larger than %d bytes", b.limit)
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
+	// Asking for one byte more than the limit allows tells a body of
+	// exactly the limit from a longer one.
+	if room := b.limit - b.read + 1; int64(len(p)) > room {
+		p = p[:room]
 	}
 	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
+	b.read += int64(n)
+	if b.read > b.limit {
+		return n - int(b.read-b.limit), fmt.Errorf("response body is larger than %d bytes", b.limit)
+	}
+	if err != nil && err != io.EOF && b.resp != nil {
+		b.resp.bodyFailed = true
+	}
 	return n, err
 }
 

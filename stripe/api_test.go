@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1082,5 +1084,87 @@ func TestBodyOverLimitFails(t *testing.T) {
 	}
 	if _, err := c.Balance(testContext(t), ""); err != nil {
 		t.Errorf("Balance within the limit: %v", err)
+	}
+}
+
+// TestBodyOfExactlyTheLimit: a body as long as the limit is read whole,
+// even when its end comes in a read of its own (a chunked body).
+func TestBodyOfExactlyTheLimit(t *testing.T) {
+	body := `{"object":"balance","available":[],"pending":[],"padding":"` + strings.Repeat("x", 100) + `"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+		w.(http.Flusher).Flush() // no Content-Length: the end is sent apart
+	}))
+	t.Cleanup(srv.Close)
+	for limit, wantErr := range map[int64]bool{int64(len(body)): false, int64(len(body)) - 1: true} {
+		c, err := New(Config{Key: stripetest.Key, URL: srv.URL, RateLimit: 1000, MaxBodyBytes: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Balance(testContext(t), ""); (err != nil) != wantErr {
+			t.Errorf("a %d-byte body with a limit of %d: error %v, want an error: %v", len(body), limit, err, wantErr)
+		}
+	}
+}
+
+// TestResetMidBodyIsRetried: a connection that breaks while a 200's body
+// is read is a connection failure, worth a retry.
+func TestResetMidBodyIsRetried(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var served atomic.Int32
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			n := served.Add(1)
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				_, _ = conn.Read(buf)
+				if n == 1 {
+					_, _ = conn.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"object\": \"bal"))
+					_ = conn.(*net.TCPConn).SetLinger(0)
+					return
+				}
+				b := `{"object":"balance","available":[{"amount":1,"currency":"usd"}],"pending":[]}`
+				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(b), b)
+			}()
+		}
+	}()
+	obs := newRecordingObserver()
+	c := newTestClient(t, "http://"+l.Addr().String(), 2, obs)
+	b, err := c.Balance(testContext(t), "")
+	if err != nil {
+		t.Fatalf("Balance after a reset mid-body: %v, want the retry to succeed", err)
+	}
+	if len(b.Available) != 1 {
+		t.Errorf("Balance = %+v", b)
+	}
+	if n := obs.Retries(EndpointBalance); n != 1 {
+		t.Errorf("observed %d retries; want 1", n)
+	}
+}
+
+// TestAnswerThatIsNotTheObjectFails: a 2xx that decodes but is not what
+// was asked for is an error, not an empty balance with Stripe up.
+func TestAnswerThatIsNotTheObjectFails(t *testing.T) {
+	fake := stripetest.New(t)
+	c := newTestClient(t, fake.URL, 0, nil)
+	for _, body := range []string{`{}`, `null`, `{"object": "list", "data": []}`} {
+		fake.SetBalance("", body)
+		if b, err := c.Balance(testContext(t), ""); err == nil || !strings.Contains(err.Error(), "not a balance object") {
+			t.Errorf("Balance of %s: %+v, %v; want an error", body, b, err)
+		}
+	}
+	fake.SetTransaction("", "txn_1Bare", `"txn_1Bare"`)
+	if txn, err := c.BalanceTransaction(testContext(t), "", "txn_1Bare"); err == nil || !strings.Contains(err.Error(), "not a balance_transaction object") {
+		t.Errorf("BalanceTransaction of a bare ID: %+v, %v; want an error", txn, err)
 	}
 }

@@ -17,6 +17,11 @@ type Shared struct {
 	timeout time.Duration
 	calls   singleflight.Group
 
+	// waiting counts the callers waiting on each key's call, so that the
+	// last one to give up can let the call go.
+	waitMu  sync.Mutex
+	waiting map[string]int
+
 	mu      sync.Mutex
 	settled map[string]*BalanceTransaction
 }
@@ -24,7 +29,7 @@ type Shared struct {
 // NewShared returns a Shared in front of next. A shared call may take up to
 // timeout, whatever the deadlines of the callers waiting on it.
 func NewShared(next Client, timeout time.Duration) *Shared {
-	return &Shared{next: next, timeout: timeout, settled: map[string]*BalanceTransaction{}}
+	return &Shared{next: next, timeout: timeout, waiting: map[string]int{}, settled: map[string]*BalanceTransaction{}}
 }
 
 // Balance implements Client.
@@ -68,6 +73,11 @@ func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*B
 // that leaves early, or had little time, does not cut it short for the
 // others. Each caller stops waiting at its own deadline.
 func (s *Shared) share(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	// Counted before joining, so that a caller leaving meanwhile does not
+	// take this one for gone.
+	s.waitMu.Lock()
+	s.waiting[key]++
+	s.waitMu.Unlock()
 	ch := s.calls.DoChan(key, func() (any, error) {
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 		defer cancel()
@@ -75,8 +85,27 @@ func (s *Shared) share(ctx context.Context, key string, fn func(context.Context)
 	})
 	select {
 	case r := <-ch:
+		s.leave(key, false)
 		return r.Val, r.Err
 	case <-ctx.Done():
+		s.leave(key, true)
 		return nil, fmt.Errorf("wait for shared call: %w", context.Cause(ctx))
+	}
+}
+
+// leave notes that a caller stopped waiting on key's call. When the last
+// waiter gave up, the call, which runs on to its own deadline, is forgotten,
+// so that a later caller asks Stripe afresh instead of joining a call that
+// may be stalled.
+func (s *Shared) leave(key string, gaveUp bool) {
+	s.waitMu.Lock()
+	defer s.waitMu.Unlock()
+	s.waiting[key]--
+	if s.waiting[key] > 0 {
+		return
+	}
+	delete(s.waiting, key)
+	if gaveUp {
+		s.calls.Forget(key)
 	}
 }

@@ -340,6 +340,7 @@ func TestSharedStarterCancelledCallGoesOn(t *testing.T) {
 		b, err := s.Balance(testContext(t), "")
 		other <- balanceResult{b, err}
 	}()
+	waitForWaiters(t, s, "balance\x00", 2)
 	cancel()
 
 	if err := <-starter; !errors.Is(err, context.Canceled) {
@@ -401,5 +402,47 @@ func TestSharedErrorNotCached(t *testing.T) {
 	}
 	if n := fake.Calls(txnRoute); n != 3 {
 		t.Errorf("fake got %d transaction calls; want 3 (two errors, then one success kept)", n)
+	}
+}
+
+// waitForWaiters waits until n callers wait on key's call.
+func waitForWaiters(t *testing.T, s *Shared, key string, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.waitMu.Lock()
+		got := s.waiting[key]
+		s.waitMu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d callers wait on %q after 10s; want %d", got, key, n)
+		}
+	}
+}
+
+// TestSharedAbandonedCallIsNotJoined: once every caller has given up on a
+// stalled call, the next caller asks Stripe afresh instead of joining it.
+func TestSharedAbandonedCallIsNotJoined(t *testing.T) {
+	fake := stripetest.New(t)
+	route := stripetest.BalanceRoute("")
+	fake.SetBalance("", stripetest.Balance)
+	fake.Script(route, stripetest.Response{Body: stripetest.Balance, Delay: 30 * time.Second})
+	s := newTestShared(t, fake)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := s.Balance(ctx, ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("first caller: %v, want its deadline", err)
+	}
+	b, err := s.Balance(testContext(t), "")
+	if err != nil {
+		t.Fatalf("second caller, with Stripe healthy again: %v", err)
+	}
+	if !reflect.DeepEqual(b, wantBalance) {
+		t.Errorf("second caller: Balance =\n%+v\nwant\n%+v", b, wantBalance)
+	}
+	if n := fake.Calls(route); n != 2 {
+		t.Errorf("fake got %d calls; want 2, the stalled one and a fresh one", n)
 	}
 }
