@@ -26,7 +26,7 @@ LDFLAGS := -s -w \
 
 GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
-.PHONY: all build test check-fmt vet staticcheck unit e2e bench scale tools debian-packages demo clean
+.PHONY: all build test check-fmt vet staticcheck unit e2e fuzz-short fuzz bench scale tools debian-packages demo clean
 
 all: test build
 
@@ -37,7 +37,7 @@ build:
 # the race detector (the stripe-mock conformance, fault and load tests
 # among them), then the end-to-end tests against real Prometheus and
 # Alertmanager.
-test: tools debian-packages check-fmt vet staticcheck unit e2e
+test: tools debian-packages check-fmt vet staticcheck unit e2e fuzz-short
 
 check-fmt:
 	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -55,6 +55,21 @@ unit: $(STRIPE_MOCK)
 # coverage, which other tests' load on a small machine would disturb.
 e2e:
 	go test -count=1 ./e2e
+
+# Fuzz targets, one per run as go test requires. The seed corpus in
+# testdata/fuzz runs with every `go test`; these explore beyond it, briefly
+# in CI (fuzz-short) and for FUZZTIME each with `make fuzz`. Coverage of a
+# scrape varies a little with timing, so minimizing is kept short.
+FUZZ_TARGETS := stripe:FuzzMajorUnits stripe:FuzzBalanceBody stripe:FuzzTransactionBody collector:FuzzCollectBalance
+FUZZTIME ?= 30m
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo ">> fuzzing $$name in ./$$pkg for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./$$pkg/ || exit 1; \
+	done
 
 # The performance goals of the README's "Performance and reliability"
 # section; each benchmark fails when its goal is missed.

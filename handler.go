@@ -29,10 +29,10 @@ type scraper struct {
 	logger  log.Logger
 }
 
-// serve answers with targets' metrics. While they are fetched from Stripe,
-// early is gathered (the runtime's metrics, say), so its cost hides behind
-// Stripe's latency; late is gathered after, so that the API counters include
-// this scrape's own calls. Either may be nil.
+// serve answers with targets' metrics. The Stripe calls start first; while
+// they wait on Stripe, early is gathered (the runtime's metrics, say), so its
+// cost hides behind Stripe's latency. late is gathered after, so that the API
+// counters include this scrape's own calls. Either may be nil.
 func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, early, late prometheus.Gatherer) {
 	timeout := scrapeTimeout(r.Header, s.timeout, s.offset, s.logger)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
@@ -40,21 +40,11 @@ func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collec
 
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(collector.New(ctx, s.client, targets, s.metrics, s.logger))
-	gatherers := prometheus.Gatherers{scrape}
+	fetched := gatherAsync(scrape)
+	gatherers := prometheus.Gatherers{fetched}
 	if early != nil {
-		var (
-			mfs  []*dto.MetricFamily
-			err  error
-			done = make(chan struct{})
-		)
-		go func() {
-			defer close(done)
-			mfs, err = early.Gather()
-		}()
-		gatherers = append(gatherers, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-			<-done
-			return mfs, err
-		}))
+		mfs, err := early.Gather()
+		gatherers = append(gatherers, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, err }))
 	}
 	if late != nil {
 		gatherers = append(gatherers, late)
@@ -63,6 +53,23 @@ func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collec
 		ErrorLog:      &promLogger{logger: s.logger},
 		ErrorHandling: promhttp.ContinueOnError,
 	}).ServeHTTP(w, r)
+}
+
+// gatherAsync starts gathering g and returns a Gatherer that waits for it.
+func gatherAsync(g prometheus.Gatherer) prometheus.Gatherer {
+	var (
+		mfs  []*dto.MetricFamily
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		mfs, err = g.Gather()
+	}()
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		<-done
+		return mfs, err
+	})
 }
 
 // metricsHandler serves /metrics: the key's own account and the accounts
