@@ -169,8 +169,10 @@ func queryRange(t *testing.T, prom, q string, start, end time.Time, step time.Du
 			} `json:"result"`
 		} `json:"data"`
 	}
-	getJSON(t, fmt.Sprintf("%s/api/v1/query_range?query=%s&start=%d&end=%d&step=%gs", prom, url.QueryEscape(q),
-		start.Unix(), end.Unix(), step.Seconds()), &r)
+	// Times in milliseconds: truncating the start to the second could
+	// evaluate a point before the warm-up had covered every account.
+	getJSON(t, fmt.Sprintf("%s/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%gs", prom, url.QueryEscape(q),
+		float64(start.UnixMilli())/1000, float64(end.UnixMilli())/1000, step.Seconds()), &r)
 	if r.Status != "success" {
 		t.Fatalf("query_range %s: %s", q, r.Error)
 	}
