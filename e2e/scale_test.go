@@ -140,20 +140,10 @@ func startProbePrometheus(t *testing.T, bins tools, dir, exporterAddr string, in
 			m["replacement"] = exporterAddr
 		}
 	}
-	cfg = map[string]any{
+	return runPrometheus(t, bins, dir, map[string]any{
 		"global":         map[string]any{"scrape_interval": iv, "evaluation_interval": iv},
 		"scrape_configs": []any{job},
-	}
-	path := filepath.Join(dir, "prometheus.yml")
-	writeYAML(t, path, cfg)
-	addr := freeAddr(t)
-	start(t, bins.prometheus,
-		"--config.file="+path,
-		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+addr,
-	)
-	waitReady(t, "http://"+addr)
-	return "http://" + addr
+	})
 }
 
 // queryRange evaluates q from start to end every step and returns the

@@ -354,9 +354,15 @@ func startPrometheus(t *testing.T, bins tools, dir, exporterAddr, amURL string) 
 	if !found {
 		t.Fatal(`dashboards/prometheus.yml has no "stripe" job`)
 	}
+	return runPrometheus(t, bins, dir, cfg)
+}
+
+// runPrometheus writes cfg into dir, runs Prometheus with it on a free port
+// of 127.0.0.1, and returns its URL once it is ready.
+func runPrometheus(t *testing.T, bins tools, dir string, cfg map[string]any) string {
+	t.Helper()
 	path := filepath.Join(dir, "prometheus.yml")
 	writeYAML(t, path, cfg)
-
 	addr := freeAddr(t)
 	start(t, bins.prometheus,
 		"--config.file="+path,
