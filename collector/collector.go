@@ -216,10 +216,11 @@ func (c *Collector) collectTransaction(ch chan<- prometheus.Metric, t Target, id
 }
 
 func (c *Collector) majorUnits(amount int64, currency string) float64 {
-	if _, known := stripe.Decimals(currency); !known {
+	v, known := stripe.Convert(amount, currency)
+	if !known {
 		level.Debug(c.logger).Log("msg", "currency not in Stripe's table, assuming two decimals", "currency", currency)
 	}
-	return stripe.MajorUnits(amount, currency)
+	return v
 }
 
 // fetchFailed logs a failed call once, with what Stripe said about it, and

@@ -55,6 +55,13 @@ func Decimals(currency string) (digits int, known bool) {
 // float64, so the result is the float nearest to the exact decimal for every
 // amount below 2^53.
 func MajorUnits(amount int64, currency string) float64 {
-	d, _ := Decimals(currency)
-	return float64(amount) / math.Pow10(d)
+	v, _ := Convert(amount, currency)
+	return v
+}
+
+// Convert is MajorUnits that also says, as Decimals does, whether the
+// currency is in Stripe's table.
+func Convert(amount int64, currency string) (value float64, known bool) {
+	d, known := Decimals(currency)
+	return float64(amount) / math.Pow10(d), known
 }
