@@ -23,7 +23,6 @@ import (
 // mysqld_exporter and blackbox_exporter.
 type scraper struct {
 	client  stripe.Client
-	metrics *collector.Metrics
 	timeout time.Duration
 	offset  time.Duration
 	logger  log.Logger
@@ -33,13 +32,15 @@ type scraper struct {
 // they wait on Stripe, early is gathered (the runtime's metrics, say), so its
 // cost hides behind Stripe's latency. late is gathered after, so that the API
 // counters include this scrape's own calls. Either may be nil.
-func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, early, late prometheus.Gatherer) {
+//
+// metrics counts failed fetches; nil leaves them to the scrape's stripe_up.
+func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, metrics *collector.Metrics, early, late prometheus.Gatherer) {
 	timeout := scrapeTimeout(r.Header, s.timeout, s.offset, s.logger)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
 	scrape := prometheus.NewRegistry()
-	scrape.MustRegister(collector.New(ctx, s.client, targets, s.metrics, s.logger))
+	scrape.MustRegister(collector.New(ctx, s.client, targets, metrics, s.logger))
 	fetched := gatherAsync(scrape)
 	gatherers := prometheus.Gatherers{fetched}
 	if early != nil {
@@ -74,15 +75,17 @@ func gatherAsync(g prometheus.Gatherer) prometheus.Gatherer {
 
 // metricsHandler serves /metrics: the key's own account and the accounts
 // given with --stripe.account, and the exporter's own metrics.
-func metricsHandler(s *scraper, targets []collector.Target, runtime, api prometheus.Gatherer) http.Handler {
+func metricsHandler(s *scraper, targets []collector.Target, metrics *collector.Metrics, runtime, api prometheus.Gatherer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, targets, runtime, api)
+		s.serve(w, r, targets, metrics, runtime, api)
 	})
 }
 
 // probeHandler serves /probe?account=acct_...: one connected account and
 // its configured transactions, like blackbox_exporter's /probe, so that
-// Prometheus can spread thousands of accounts over targets and servers.
+// Prometheus can spread thousands of accounts over targets and servers. A
+// probe's failures show in its own stripe_up only: counting them on
+// /metrics by account would let any caller add series there.
 func probeHandler(s *scraper, transactions map[string][]string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		account := r.URL.Query().Get("account")
@@ -94,13 +97,13 @@ func probeHandler(s *scraper, transactions map[string][]string) http.Handler {
 			http.Error(w, "bad account parameter: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		s.serve(w, r, []collector.Target{{Account: account, Transactions: transactions[account]}}, nil, nil)
+		s.serve(w, r, []collector.Target{{Account: account, Transactions: transactions[account]}}, nil, nil, nil)
 	})
 }
 
 // inFlightLimit returns a wrapper that lets at most n requests through at
-// once, over every handler it wraps, and answers 503 to the rest at once
-// rather than letting them pile up (like node_exporter's --web.max-requests).
+// once and answers 503 to the rest at once rather than letting them pile up
+// (like node_exporter's --web.max-requests).
 func inFlightLimit(n int) func(http.Handler) http.Handler {
 	if n == 0 {
 		return func(h http.Handler) http.Handler { return h }

@@ -94,7 +94,7 @@ func newApp() (*kingpin.Application, *config) {
 		Default("5m").DurationVar(&c.discoveryInterval)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)
-	app.Flag("web.max-requests", "Most scrapes of "+"/metrics and "+probePath+" served at once; more are answered 503. 0 means no limit.").
+	app.Flag("web.max-requests", "Most scrapes served at once by the metrics path, and again by "+probePath+"; more are answered 503. 0 means no limit.").
 		Default("40").IntVar(&c.maxRequests)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").
 		Default("info").StringVar(&c.logLevel)
@@ -192,16 +192,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	apiRegistry.MustRegister(metrics)
 	scrapes := &scraper{
 		client:  stripe.NewShared(api, cfg.timeout),
-		metrics: metrics,
 		timeout: cfg.timeout,
 		offset:  cfg.timeoutOffset,
 		logger:  logger,
 	}
 
 	mux := http.NewServeMux()
-	limit := inFlightLimit(cfg.maxRequests)
-	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry, limit(metricsHandler(scrapes, targets, registry, apiRegistry))))
-	mux.Handle(probePath, limit(probeHandler(scrapes, transactions)))
+	// Each endpoint has its own slots, so that a backlog of probes cannot
+	// make /metrics answer 503, and the exporter look down.
+	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry,
+		inFlightLimit(cfg.maxRequests)(metricsHandler(scrapes, targets, metrics, registry, apiRegistry))))
+	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(probeHandler(scrapes, transactions)))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
 	if cfg.discovery {
 		// A listing may take as long as the interval: thousands of

@@ -494,6 +494,15 @@ func TestProbe(t *testing.T) {
 		t.Errorf("%s balance fetched %d times, want once (by the probe)", account, n)
 	}
 
+	// A probe of an account Stripe does not know says so in its stripe_up,
+	// and adds nothing to /metrics.
+	if body := get(t, e.url+"/probe?account=acct_1Unknown", nil); !strings.Contains(body, `stripe_up{account="acct_1Unknown"} 0`) {
+		t.Errorf("/probe of an unknown account lacks stripe_up 0:\n%s", body)
+	}
+	if metrics := get(t, e.url+"/metrics", nil); strings.Contains(metrics, "acct_1Unknown") {
+		t.Errorf("a failed probe left a series on /metrics")
+	}
+
 	for query, want := range map[string]string{
 		"":                       "missing the account parameter",
 		"?account=":              "missing the account parameter",
@@ -552,9 +561,9 @@ func TestMaxRequestsAnswers503(t *testing.T) {
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetBalance("acct_1Slow", stripetest.ConnectedBalance)
 	fake.SetDelay(time.Second)
-	e := startExporter(t, fake, envWith(stripetest.Key), "--web.max-requests=2")
+	e := startExporter(t, fake, envWith(stripetest.Key), "--web.max-requests=1")
 
-	// Two slow scrapes fill the slots, one on each endpoint.
+	// Each endpoint has one slot; a slow scrape of each fills them.
 	done := make(chan string, 2)
 	go func() { done <- get(t, e.url+"/metrics", nil) }()
 	go func() { done <- get(t, e.url+"/probe?account=acct_1Slow", nil) }()
@@ -570,7 +579,7 @@ func TestMaxRequestsAnswers503(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "--web.max-requests=2") {
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "--web.max-requests=1") {
 			t.Errorf("third scrape of %s: %s %q, want 503 naming the limit", path, resp.Status, b)
 		}
 	}

@@ -100,7 +100,8 @@ type Collector struct {
 	logger  log.Logger
 }
 
-// New returns a Collector for one scrape of targets.
+// New returns a Collector for one scrape of targets. metrics, when not nil,
+// counts the fetches that fail.
 func New(ctx context.Context, client stripe.Client, targets []Target, metrics *Metrics, logger log.Logger) *Collector {
 	return &Collector{ctx: ctx, client: client, targets: targets, metrics: metrics, logger: logger}
 }
@@ -231,7 +232,9 @@ func (c *Collector) fetchFailed(endpoint, account, id string, err error) {
 		level.Debug(c.logger).Log("msg", "scrape abandoned by its client", "endpoint", endpoint, "account", account, "err", err)
 		return
 	}
-	c.metrics.fetchErrors.WithLabelValues(account, endpoint).Inc()
+	if c.metrics != nil {
+		c.metrics.fetchErrors.WithLabelValues(account, endpoint).Inc()
+	}
 	kv := []any{"msg", "fetch from Stripe failed", "endpoint", endpoint, "account", account}
 	if id != "" {
 		kv = append(kv, "id", id)
