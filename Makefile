@@ -37,7 +37,10 @@ build:
 # the race detector (the stripe-mock conformance, fault and load tests
 # among them), then the end-to-end tests against real Prometheus and
 # Alertmanager.
-test: tools debian-packages check-fmt vet staticcheck unit e2e fuzz-short
+test: tools debian-packages check-fmt vet staticcheck
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory fuzz-short
 
 check-fmt:
 	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

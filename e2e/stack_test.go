@@ -398,12 +398,13 @@ func dashboardQueries(t *testing.T) (exprs, vars []string) {
 
 var labelValuesRE = regexp.MustCompile(`^label_values\((.+),\s*(\w+)\)$`)
 
-// substitute replaces Grafana's variables as "All" would, and
-// $__rate_interval with a window of several scrapes.
+// substitute replaces Grafana's variables as a user would pick them: the
+// exporter's job, "All" accounts and currencies, and $__rate_interval with a
+// window of several scrapes.
 func substitute(q string) string {
 	return strings.NewReplacer(
 		"$__rate_interval", "20s",
-		"$job", ".*",
+		"$job", "stripe",
 		"$account", ".*",
 		"$currency", ".*",
 	).Replace(q)
