@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
@@ -71,4 +74,38 @@ func buildTargets(accounts, transactions []string) ([]collector.Target, map[stri
 		targets[i].Transactions = byAccount[targets[i].Account]
 	}
 	return targets, byAccount, nil
+}
+
+// check finds the flag values that cannot work, naming the flag.
+func (c *config) check() error {
+	switch {
+	case c.timeout <= 0:
+		return fmt.Errorf("--stripe.timeout=%v: want a positive duration", c.timeout)
+	case c.timeoutOffset < 0:
+		return fmt.Errorf("--stripe.timeout-offset=%v: want zero or more", c.timeoutOffset)
+	case c.discovery && c.discoveryInterval <= 0:
+		return fmt.Errorf("--discovery.refresh-interval=%v: want a positive duration", c.discoveryInterval)
+	case c.maxRequests < 0:
+		return fmt.Errorf("--web.max-requests=%d: want zero (no limit) or more", c.maxRequests)
+	case !strings.HasPrefix(c.telemetryPath, "/") || slices.Contains([]string{"/", probePath, discoveryPath}, c.telemetryPath):
+		return fmt.Errorf("--web.telemetry-path=%q: want a path starting with / other than /, %s and %s", c.telemetryPath, probePath, discoveryPath)
+	}
+	// The toolkit would only find a bad web config once listening, and name
+	// neither the flag nor the file.
+	if err := web.Validate(*c.web.WebConfigFile); err != nil {
+		return fmt.Errorf("--web.config.file=%s: %w", *c.web.WebConfigFile, err)
+	}
+	return nil
+}
+
+// checkLogFlags is done by hand because kingpin's enum error does not name
+// the flag.
+func checkLogFlags(lvl, format string) error {
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, lvl) {
+		return fmt.Errorf("--log.level=%q: want one of debug, info, warn, error", lvl)
+	}
+	if !slices.Contains([]string{"logfmt", "json"}, format) {
+		return fmt.Errorf("--log.format=%q: want logfmt or json", format)
+	}
+	return nil
 }

@@ -13,8 +13,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -146,25 +144,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fail("invalid account or balance transaction", err)
 	}
-	if cfg.timeout <= 0 {
-		return fail("invalid --stripe.timeout", fmt.Errorf("%v is not a positive duration", cfg.timeout))
-	}
-	if cfg.discovery && cfg.discoveryInterval <= 0 {
-		return fail("invalid --discovery.refresh-interval", fmt.Errorf("%v is not a positive duration", cfg.discoveryInterval))
-	}
-	if cfg.maxRequests < 0 {
-		return fail("invalid --web.max-requests", fmt.Errorf("%d is negative", cfg.maxRequests))
-	}
-	// The toolkit would only find a bad web config once listening, and name
-	// neither the flag nor the file.
-	if err := web.Validate(*cfg.web.WebConfigFile); err != nil {
-		return fail("invalid --web.config.file", fmt.Errorf("%s: %w", *cfg.web.WebConfigFile, err))
-	}
-	if cfg.timeoutOffset < 0 {
-		return fail("invalid --stripe.timeout-offset", fmt.Errorf("%v is negative", cfg.timeoutOffset))
-	}
-	if !strings.HasPrefix(cfg.telemetryPath, "/") || slices.Contains([]string{"/", probePath, discoveryPath}, cfg.telemetryPath) {
-		return fail("invalid --web.telemetry-path", fmt.Errorf("%q must start with / and not be /, %s or %s", cfg.telemetryPath, probePath, discoveryPath))
+	if err := cfg.check(); err != nil {
+		return fail("invalid flag", err)
 	}
 
 	metrics := collector.NewMetrics()
@@ -275,18 +256,6 @@ func redactURL(u string) string {
 	}
 	p.User = nil
 	return p.String()
-}
-
-// checkLogFlags is done by hand because kingpin's enum error does not name
-// the flag.
-func checkLogFlags(lvl, format string) error {
-	if !slices.Contains([]string{"debug", "info", "warn", "error"}, lvl) {
-		return fmt.Errorf("--log.level=%q: want one of debug, info, warn, error", lvl)
-	}
-	if !slices.Contains([]string{"logfmt", "json"}, format) {
-		return fmt.Errorf("--log.format=%q: want logfmt or json", format)
-	}
-	return nil
 }
 
 // slogLevel is the --log.level for libraries that log through slog.
