@@ -103,48 +103,6 @@ func (s *fuzzStripe) checkCalls(t *testing.T) {
 	}
 }
 
-// The parts of the bodies the exporter uses, decoded apart from the SDK.
-type refAmount struct {
-	Amount      int64            `json:"amount"`
-	Currency    string           `json:"currency"`
-	SourceTypes map[string]int64 `json:"source_types"`
-}
-
-type refPlainAmount struct {
-	Amount   int64  `json:"amount"`
-	Currency string `json:"currency"`
-}
-
-type refBalance struct {
-	Available        []*refAmount `json:"available"`
-	Pending          []*refAmount `json:"pending"`
-	InstantAvailable []*refAmount `json:"instant_available"`
-	ConnectReserved  []*refAmount `json:"connect_reserved"`
-	Issuing          *struct {
-		Available []*refAmount `json:"available"`
-	} `json:"issuing"`
-	RefundAndDisputePrefunding *struct {
-		Available []*refPlainAmount `json:"available"`
-		Pending   []*refPlainAmount `json:"pending"`
-	} `json:"refund_and_dispute_prefunding"`
-}
-
-type refTransaction struct {
-	Amount            int64  `json:"amount"`
-	AvailableOn       int64  `json:"available_on"`
-	Currency          string `json:"currency"`
-	Fee               int64  `json:"fee"`
-	Net               int64  `json:"net"`
-	Status            string `json:"status"`
-	Type              string `json:"type"`
-	ReportingCategory string `json:"reporting_category"`
-	FeeDetails        []*struct {
-		Amount   int64  `json:"amount"`
-		Currency string `json:"currency"`
-		Type     string `json:"type"`
-	} `json:"fee_details"`
-}
-
 // series is what the test expects of one family: exact sums in minor units
 // by label values (without account, which is always self, and id).
 type series map[string]*big.Int
@@ -166,7 +124,7 @@ func (s series) add(v int64, values ...string) {
 // the amounts less everything the breakdowns attribute to a source type
 // other than "unattributed", so the series of a currency sum to its amount.
 // It returns the sum of the amounts by currency as well.
-func bySourceType(funds []*refAmount) (series, map[string]*big.Int) {
+func bySourceType(funds []*stripetest.RefAmount) (series, map[string]*big.Int) {
 	s, totals := series{}, map[string]*big.Int{}
 	for _, f := range funds {
 		if f == nil {
@@ -199,8 +157,8 @@ func byCurrency[T any](funds []*T, amount func(*T) (int64, string)) series {
 	return s
 }
 
-func (a *refAmount) parts() (int64, string)      { return a.Amount, a.Currency }
-func (a *refPlainAmount) parts() (int64, string) { return a.Amount, a.Currency }
+func amountParts(a *stripetest.RefAmount) (int64, string)           { return a.Amount, a.Currency }
+func plainAmountParts(a *stripetest.RefPlainAmount) (int64, string) { return a.Amount, a.Currency }
 
 func label(m *dto.Metric, name string) string {
 	for _, l := range m.GetLabel() {
@@ -362,8 +320,8 @@ func FuzzCollectBalance(f *testing.F) {
 		families := gatherScrape(t, collector.New(ctx, client, targets, metrics, logger), metrics)
 		fake.checkCalls(t)
 
-		balanceOK := balanceStatus == 200 && json.Unmarshal(balanceBody, new(sdk.Balance)) == nil && isObject(balanceBody, "balance")
-		txnOK := txnStatus == 200 && json.Unmarshal(txnBody, new(sdk.BalanceTransaction)) == nil && isObject(txnBody, "balance_transaction")
+		balanceOK := balanceStatus == 200 && json.Unmarshal(balanceBody, new(sdk.Balance)) == nil && stripetest.IsObject(balanceBody, "balance")
+		txnOK := txnStatus == 200 && json.Unmarshal(txnBody, new(sdk.BalanceTransaction)) == nil && stripetest.IsObject(txnBody, "balance_transaction")
 		counts := counters(families)
 		checkCounted(t, counts, lastCounts, stripe.EndpointBalance, balanceStatus, balanceOK)
 		checkCounted(t, counts, lastCounts, stripe.EndpointBalanceTransaction, txnStatus, txnOK)
@@ -379,29 +337,29 @@ func FuzzCollectBalance(f *testing.F) {
 			t.Errorf("stripe_scrape_duration_seconds has %d series; want 1", n)
 		}
 
-		var rb refBalance
+		var rb stripetest.RefBalance
 		if balanceOK {
 			if err := json.Unmarshal(balanceBody, &rb); err != nil {
 				t.Fatalf("the SDK decodes the balance, a plain decoding fails: %v", err)
 			}
 		}
-		var issuing []*refAmount
+		var issuing []*stripetest.RefAmount
 		if rb.Issuing != nil {
 			issuing = rb.Issuing.Available
 		}
-		for i, funds := range [][]*refAmount{rb.Available, rb.Pending, rb.InstantAvailable, issuing} {
+		for i, funds := range [][]*stripetest.RefAmount{rb.Available, rb.Pending, rb.InstantAvailable, issuing} {
 			want, totals := bySourceType(funds)
 			checkFamily(t, families, sourceFamilies[i], []string{"currency", "source_type"}, 0, want)
 			checkAddsUp(t, families, sourceFamilies[i], totals)
 		}
-		var prefAvailable, prefPending []*refPlainAmount
+		var prefAvailable, prefPending []*stripetest.RefPlainAmount
 		if p := rb.RefundAndDisputePrefunding; p != nil {
 			prefAvailable, prefPending = p.Available, p.Pending
 		}
 		for i, want := range []series{
-			byCurrency(rb.ConnectReserved, (*refAmount).parts),
-			byCurrency(prefAvailable, (*refPlainAmount).parts),
-			byCurrency(prefPending, (*refPlainAmount).parts),
+			byCurrency(rb.ConnectReserved, amountParts),
+			byCurrency(prefAvailable, plainAmountParts),
+			byCurrency(prefPending, plainAmountParts),
 		} {
 			checkFamily(t, families, currencyFamilies[i], []string{"currency"}, 0, want)
 		}
@@ -451,7 +409,7 @@ func checkTransaction(t *testing.T, families map[string]*dto.MetricFamily, ok bo
 	amounts, fees, nets, details := series{}, series{}, series{}, series{}
 	var availableOn []float64
 	if ok {
-		var r refTransaction
+		var r stripetest.RefTransaction
 		// The SDK takes a bare JSON string for an unexpanded ID: a
 		// transaction with nothing but an ID.
 		if raw := strings.Trim(string(body), " \t\r\n"); !strings.HasPrefix(raw, `"`) {
@@ -498,13 +456,4 @@ func checkIDs(t *testing.T, mf *dto.MetricFamily) {
 			t.Errorf("%s has id %q; want %q", mf.GetName(), id, fuzzTxn)
 		}
 	}
-}
-
-// isObject says whether body is a JSON object whose "object" is object, as
-// encoding/json (and so the SDK) matches field names.
-func isObject(body []byte, object string) bool {
-	var o struct {
-		Object string `json:"object"`
-	}
-	return json.Unmarshal(body, &o) == nil && o.Object == object
 }

@@ -276,46 +276,12 @@ func checkError(t *testing.T, err error, endpoint string, status int) {
 // succeed: a 2xx within the size limit that the SDK's own type takes, and
 // that is the object asked for.
 func fuzzShouldDecode(status int, body []byte, v any, object string) bool {
-	return status < 300 && len(body) <= fuzzMaxBody && json.Unmarshal(body, v) == nil && isObject(body, object)
+	return status < 300 && len(body) <= fuzzMaxBody && json.Unmarshal(body, v) == nil && stripetest.IsObject(body, object)
 }
 
-// isObject says whether body is a JSON object whose "object" is object, as
-// encoding/json (and so the SDK) matches field names.
-func isObject(body []byte, object string) bool {
-	var o struct {
-		Object string `json:"object"`
-	}
-	return json.Unmarshal(body, &o) == nil && o.Object == object
-}
-
-// refAmount and refBalance are the parts of a balance the exporter uses,
-// decoded apart from the SDK.
-type refAmount struct {
-	Amount      int64            `json:"amount"`
-	Currency    string           `json:"currency"`
-	SourceTypes map[string]int64 `json:"source_types"`
-}
-
-type refPlainAmount struct {
-	Amount   int64  `json:"amount"`
-	Currency string `json:"currency"`
-}
-
-type refBalance struct {
-	Available        []*refAmount `json:"available"`
-	Pending          []*refAmount `json:"pending"`
-	InstantAvailable []*refAmount `json:"instant_available"`
-	ConnectReserved  []*refAmount `json:"connect_reserved"`
-	Issuing          *struct {
-		Available []*refAmount `json:"available"`
-	} `json:"issuing"`
-	RefundAndDisputePrefunding *struct {
-		Available []*refPlainAmount `json:"available"`
-		Pending   []*refPlainAmount `json:"pending"`
-	} `json:"refund_and_dispute_prefunding"`
-}
-
-func refFunds(in []*refAmount) []stripe.Funds {
+// refFunds and refPlainFunds are the Funds the client must make of a plain
+// decoding.
+func refFunds(in []*stripetest.RefAmount) []stripe.Funds {
 	var out []stripe.Funds
 	for _, a := range in {
 		if a == nil {
@@ -330,7 +296,7 @@ func refFunds(in []*refAmount) []stripe.Funds {
 	return out
 }
 
-func refPlainFunds(in []*refPlainAmount) []stripe.Funds {
+func refPlainFunds(in []*stripetest.RefPlainAmount) []stripe.Funds {
 	var out []stripe.Funds
 	for _, a := range in {
 		if a != nil {
@@ -342,7 +308,7 @@ func refPlainFunds(in []*refPlainAmount) []stripe.Funds {
 
 func wantBalanceOf(t *testing.T, body []byte) *stripe.Balance {
 	t.Helper()
-	var r refBalance
+	var r stripetest.RefBalance
 	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatalf("the SDK decoded the balance, but a plain decoding fails: %v", err)
 	}
@@ -421,23 +387,6 @@ func FuzzBalanceBody(f *testing.F) {
 	})
 }
 
-type refTransaction struct {
-	ID                string `json:"id"`
-	Amount            int64  `json:"amount"`
-	AvailableOn       int64  `json:"available_on"`
-	Currency          string `json:"currency"`
-	Fee               int64  `json:"fee"`
-	Net               int64  `json:"net"`
-	Status            string `json:"status"`
-	Type              string `json:"type"`
-	ReportingCategory string `json:"reporting_category"`
-	FeeDetails        []*struct {
-		Amount   int64  `json:"amount"`
-		Currency string `json:"currency"`
-		Type     string `json:"type"`
-	} `json:"fee_details"`
-}
-
 func wantTransactionOf(t *testing.T, body []byte) *stripe.BalanceTransaction {
 	t.Helper()
 	// A bare JSON string is taken as an unexpanded ID, quoted as it is.
@@ -445,7 +394,7 @@ func wantTransactionOf(t *testing.T, body []byte) *stripe.BalanceTransaction {
 	if raw := strings.Trim(string(body), " \t\r\n"); strings.HasPrefix(raw, `"`) && json.Unmarshal(body, &id) == nil {
 		return &stripe.BalanceTransaction{ID: raw[1 : len(raw)-1]}
 	}
-	var r refTransaction
+	var r stripetest.RefTransaction
 	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatalf("the SDK decoded the transaction, but a plain decoding fails: %v", err)
 	}
