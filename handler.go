@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
@@ -28,36 +30,52 @@ type scraper struct {
 	logger  log.Logger
 }
 
-// serve answers with targets' metrics. The Stripe calls start first; while
-// they wait on Stripe, early is gathered (the runtime's metrics, say), so its
-// cost hides behind Stripe's latency. late is gathered after, so that the API
-// counters include this scrape's own calls. Either may be nil.
+// serve answers with targets' metrics, and early's and late's (either may
+// be nil; the three must not share metric names).
+//
+// The answer is sent in two parts, so that the exporter's own work hides
+// behind Stripe's latency instead of adding to it. The Stripe calls start
+// first. Once the first request is on the wire, or the calls are over,
+// early (the runtime's metrics) is gathered, encoded and sent: started
+// sooner, on a machine with one or two CPUs, it holds the request back;
+// left for later, it comes after Stripe's answer. late is gathered with the
+// Stripe metrics, so that the API counters include this scrape's own calls.
 //
 // metrics counts failed fetches; nil leaves them to the scrape's stripe_up.
 func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, metrics *collector.Metrics, early, late prometheus.Gatherer) {
 	timeout := scrapeTimeout(r.Header, s.timeout, s.offset, s.logger)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
+	sent := make(chan struct{})
+	var once sync.Once
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(sent) }) },
+	})
 
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(collector.New(ctx, s.client, targets, metrics, s.logger))
-	fetched := gatherAsync(scrape)
+	fetched, done := gatherAsync(scrape)
 	gatherers := prometheus.Gatherers{fetched}
-	if early != nil {
-		mfs, err := early.Gather()
-		gatherers = append(gatherers, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, err }))
-	}
 	if late != nil {
 		gatherers = append(gatherers, late)
 	}
-	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
-		ErrorLog:      &promLogger{logger: s.logger},
-		ErrorHandling: promhttp.ContinueOnError,
-	}).ServeHTTP(w, r)
+
+	out := newExposition(w, r, s.logger)
+	if early != nil {
+		select {
+		case <-sent:
+		case <-done:
+		}
+		out.write(early.Gather())
+		out.flush()
+	}
+	out.write(gatherers.Gather())
+	out.close()
 }
 
-// gatherAsync starts gathering g and returns a Gatherer that waits for it.
-func gatherAsync(g prometheus.Gatherer) prometheus.Gatherer {
+// gatherAsync starts gathering g and returns a Gatherer that waits for it,
+// and a channel closed when it is done.
+func gatherAsync(g prometheus.Gatherer) (prometheus.Gatherer, <-chan struct{}) {
 	var (
 		mfs  []*dto.MetricFamily
 		err  error
@@ -70,7 +88,79 @@ func gatherAsync(g prometheus.Gatherer) prometheus.Gatherer {
 	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		<-done
 		return mfs, err
-	})
+	}), done
+}
+
+// exposition writes metric families to a scrape's response, in the format
+// the scraper asked for, in as many parts as the caller likes: what
+// promhttp does, but for metrics gathered at different times. Compression is
+// left to the handler's wrapper. Like promhttp, it serves what it can when
+// gathering fails, and keeps only the families named by name[] parameters
+// when there are any.
+type exposition struct {
+	w      http.ResponseWriter
+	enc    expfmt.Encoder
+	names  map[string]bool
+	logger log.Logger
+	// failed: sending failed, most likely because the scraper hung up, and
+	// the rest is not sent.
+	failed bool
+}
+
+func newExposition(w http.ResponseWriter, r *http.Request, logger log.Logger) *exposition {
+	format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultAcceptedFormats()...)
+	w.Header().Add("Vary", "Accept")
+	w.Header().Set("Content-Type", string(format))
+	e := &exposition{w: w, enc: expfmt.NewEncoder(w, format), logger: logger}
+	if names := r.URL.Query()["name[]"]; len(names) > 0 {
+		e.names = map[string]bool{}
+		for _, n := range names {
+			e.names[n] = true
+		}
+	}
+	return e
+}
+
+func (e *exposition) write(mfs []*dto.MetricFamily, err error) {
+	if err != nil {
+		level.Error(e.logger).Log("msg", "error gathering metrics", "err", err)
+	}
+	for _, mf := range mfs {
+		if e.failed {
+			return
+		}
+		if e.names != nil && !e.names[mf.GetName()] {
+			continue
+		}
+		if err := e.enc.Encode(mf); err != nil {
+			e.fail(err)
+		}
+	}
+}
+
+// flush sends what was written so far, so that the scraper reads and
+// decompresses it while the rest is being fetched.
+func (e *exposition) flush() {
+	if e.failed {
+		return
+	}
+	if err := http.NewResponseController(e.w).Flush(); err != nil {
+		e.fail(err)
+	}
+}
+
+// close ends the exposition (OpenMetrics ends with "# EOF").
+func (e *exposition) close() {
+	if c, ok := e.enc.(expfmt.Closer); ok && !e.failed {
+		if err := c.Close(); err != nil {
+			e.fail(err)
+		}
+	}
+}
+
+func (e *exposition) fail(err error) {
+	e.failed = true
+	level.Error(e.logger).Log("msg", "error sending metrics", "err", err)
 }
 
 // metricsHandler serves /metrics: the key's own account and the accounts
@@ -145,20 +235,4 @@ func scrapeTimeout(h http.Header, limit, offset time.Duration, logger log.Logger
 		return t / 2
 	}
 	return t - offset
-}
-
-// promLogger lets promhttp report errors through go-kit log, once per
-// scrape: a client that hangs up makes promhttp fail on every remaining
-// metric family, with the same error.
-type promLogger struct {
-	logger log.Logger
-	logged bool
-}
-
-func (l *promLogger) Println(v ...any) {
-	if l.logged {
-		return
-	}
-	l.logged = true
-	level.Error(l.logger).Log("msg", "error gathering or sending metrics", "err", fmt.Sprint(v...))
 }

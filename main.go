@@ -19,6 +19,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
+	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
@@ -180,10 +181,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 	mux := http.NewServeMux()
 	// Each endpoint has its own slots, so that a backlog of probes cannot
-	// make /metrics answer 503, and the exporter look down.
+	// make /metrics answer 503, and the exporter look down. Answers are
+	// compressed with gzip or zstd, as the scraper accepts, like promhttp's.
 	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry,
-		inFlightLimit(cfg.maxRequests)(metricsHandler(scrapes, targets, metrics, registry, apiRegistry))))
-	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(probeHandler(scrapes, transactions)))
+		inFlightLimit(cfg.maxRequests)(gzhttp.GzipHandler(metricsHandler(scrapes, targets, metrics, registry, apiRegistry)))))
+	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(gzhttp.GzipHandler(probeHandler(scrapes, transactions))))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
 	if cfg.discovery {
 		// A listing may take as long as the interval: thousands of

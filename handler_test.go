@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
+)
+
+func scrapeWith(t *testing.T, url string, h http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h
+	// A transport of its own, which leaves the body compressed as sent.
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	return resp
+}
+
+// families decodes a whole exposition and fails on a family sent twice:
+// the runtime's metrics and Stripe's go out in separate parts.
+func families(t *testing.T, resp *http.Response) map[string]*dto.MetricFamily {
+	t.Helper()
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	got := map[string]*dto.MetricFamily{}
+	for {
+		mf := &dto.MetricFamily{}
+		err := dec.Decode(mf)
+		if errors.Is(err, io.EOF) {
+			return got
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[mf.GetName()] != nil {
+			t.Errorf("metric family %s sent twice", mf.GetName())
+		}
+		got[mf.GetName()] = mf
+	}
+}
+
+func TestExpositionFormats(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
+	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction=txn_1Settled")
+	defer e.stop()
+	want := []string{"go_goroutines", "process_start_time_seconds", "stripe_exporter_build_info", "promhttp_metric_handler_requests_total",
+		"stripe_up", "stripe_balance_available", "stripe_balance_transaction_fee", "stripe_api_requests_total"}
+
+	for _, tc := range []struct {
+		name, accept string
+		format       expfmt.FormatType
+	}{
+		{"text", "text/plain;version=0.0.4", expfmt.TypeTextPlain},
+		{"protobuf", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", expfmt.TypeProtoDelim},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept": {tc.accept}, "Accept-Encoding": {"gzip"}})
+			if got := expfmt.ResponseFormat(resp.Header).FormatType(); got != tc.format {
+				t.Errorf("Content-Type %q, want format %v", resp.Header.Get("Content-Type"), tc.format)
+			}
+			if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+				t.Fatalf("Content-Encoding %q, want gzip", got)
+			}
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body = zr
+			got := families(t, resp)
+			for _, name := range want {
+				if got[name] == nil {
+					t.Errorf("no %s in the scrape", name)
+				}
+			}
+		})
+	}
+
+	t.Run("name filter", func(t *testing.T) {
+		got := families(t, scrapeWith(t, e.url+"/metrics?name[]=stripe_up&name[]=go_goroutines", http.Header{}))
+		if len(got) != 2 || got["stripe_up"] == nil || got["go_goroutines"] == nil {
+			t.Errorf("got families %v, want stripe_up and go_goroutines only", keys(got))
+		}
+	})
+
+	t.Run("uncompressed", func(t *testing.T) {
+		resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept-Encoding": {"identity"}})
+		if got := resp.Header.Get("Content-Encoding"); got != "" {
+			t.Errorf("Content-Encoding %q for a scraper that accepts none", got)
+		}
+		if got := families(t, resp); got["stripe_up"] == nil {
+			t.Error("no stripe_up in the scrape")
+		}
+	})
+}
+
+func keys(m map[string]*dto.MetricFamily) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// TestRuntimeMetricsSentWhileStripeAnswers: the exporter's own metrics
+// reach the scraper before Stripe has answered, and Stripe's follow.
+func TestRuntimeMetricsSentWhileStripeAnswers(t *testing.T) {
+	const delay = 3 * time.Second
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetDelay(delay)
+	e := startExporter(t, fake, envWith(stripetest.Key))
+	defer e.stop()
+
+	start := time.Now()
+	resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept-Encoding": {"identity"}})
+	r := bufio.NewReader(resp.Body)
+	var early strings.Builder
+	for !strings.Contains(early.String(), "# TYPE go_goroutines ") {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the scrape: %v; so far:\n%s", err, early.String())
+		}
+		early.WriteString(line)
+	}
+	if took := time.Since(start); took >= delay {
+		t.Errorf("the runtime's metrics came after %v, not before Stripe's answer after %v", took, delay)
+	}
+	if strings.Contains(early.String(), "stripe_up") {
+		t.Error("stripe_up came before Stripe answered")
+	}
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := early.String() + string(rest)
+	if !strings.Contains(all, `stripe_up{account="self"} 1`) {
+		t.Errorf("no stripe_up 1 once Stripe answered:\n%s", all)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	if _, err := parser.TextToMetricFamilies(strings.NewReader(all)); err != nil {
+		t.Errorf("the exposition does not parse: %v", err)
+	}
+}
