@@ -160,7 +160,7 @@ func (e *loadExporter) waitHealthy(t *testing.T, d time.Duration) (body string, 
 }
 
 // gauge is the value of an unlabelled metric in a scrape.
-func gauge(t *testing.T, body, name string) float64 {
+func gauge(t testing.TB, body, name string) float64 {
 	t.Helper()
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(body)
 	if m == nil {

@@ -23,11 +23,15 @@ import (
 )
 
 // TestMain lets a test run this binary as the exporter itself, to check
-// what only a real process shows: signals and its command line.
+// what only a real process shows (signals and its command line), and a
+// benchmark run it as a fake Stripe of its own.
 func TestMain(m *testing.M) {
 	if os.Getenv("STRIPE_EXPORTER_TEST_MAIN") == "1" {
 		os.Args = append([]string{exporterName}, os.Args[1:]...)
 		main()
+	}
+	if delay := os.Getenv(benchFakeEnv); delay != "" {
+		serveBenchFake(delay)
 	}
 	os.Exit(m.Run())
 }
@@ -361,9 +365,15 @@ type exporter struct {
 // port of 127.0.0.1.
 func startExporter(t testing.TB, fake *stripetest.Server, getenv func(string) string, args ...string) *exporter {
 	t.Helper()
+	return startExporterAt(t, fake.URL, getenv, args...)
+}
+
+// startExporterAt is startExporter against the Stripe API at apiURL.
+func startExporterAt(t testing.TB, apiURL string, getenv func(string) string, args ...string) *exporter {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
-	args = append([]string{"--web.listen-address=127.0.0.1:0", "--stripe.api-url=" + fake.URL, "--stripe.rate-limit=1000"}, args...)
+	args = append([]string{"--web.listen-address=127.0.0.1:0", "--stripe.api-url=" + apiURL, "--stripe.rate-limit=1000"}, args...)
 	codes := make(chan int, 1)
 	go func() { codes <- run(ctx, args, getenv, logs) }()
 	var once sync.Once
