@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -144,7 +145,9 @@ func (e *exposition) flush() {
 	if e.failed {
 		return
 	}
-	if err := http.NewResponseController(e.w).Flush(); err != nil {
+	// A writer that cannot flush sends it all at the end, which is still
+	// a whole answer.
+	if err := http.NewResponseController(e.w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		e.fail(err)
 	}
 }
