@@ -398,8 +398,8 @@ func TestLoadOverMaxRequests(t *testing.T) {
 
 // checkLogs fails the test on any error logged but those of scrapes that
 // wrk hung up on when its time was up: the exporter logs an error for
-// each metric family it could not send them (promhttp's ContinueOnError),
-// and a warning for each such scrape waiting on Stripe. Their number is
+// each such scrape it could not finish sending, and a warning for each such
+// scrape waiting on Stripe. Their number is
 // logged.
 func (e *loadExporter) checkLogs(t *testing.T) {
 	t.Helper()
