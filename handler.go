@@ -31,19 +31,19 @@ type scraper struct {
 	logger  log.Logger
 }
 
-// serve answers with targets' metrics, and early's and late's (either may
-// be nil; the three must not share metric names).
+// serve answers with targets' metrics, early's (nil for none) and, when
+// metrics is not nil, the exporter's own counters, which then count the
+// scrape's failed fetches too (nil leaves them to the scrape's stripe_up).
 //
-// The answer is sent in two parts, so that the exporter's own work hides
-// behind Stripe's latency instead of adding to it. The Stripe calls start
-// first. Once the first request is on the wire, or the calls are over,
-// early (the runtime's metrics) is gathered, encoded and sent: started
-// sooner, on a machine with one or two CPUs, it holds the request back;
-// left for later, it comes after Stripe's answer. late is gathered with the
-// Stripe metrics, so that the API counters include this scrape's own calls.
-//
-// metrics counts failed fetches; nil leaves them to the scrape's stripe_up.
-func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, metrics *collector.Metrics, early, late prometheus.Gatherer) {
+// The answer is sent in parts, so that the exporter's own work hides behind
+// Stripe's latency instead of adding to it. The Stripe calls start first.
+// Once the first request is on the wire, or the calls are over, early (the
+// runtime's metrics) is gathered, encoded and sent: started sooner, on a
+// machine with one or two CPUs, it holds the request back; left for later,
+// it comes after Stripe's answer. The transactions follow as soon as theirs
+// are in, which for settled ones is at once. Last come the balances and the
+// counters, collected after the calls so that they include this scrape's.
+func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, metrics *collector.Metrics, early prometheus.Gatherer) {
 	timeout := scrapeTimeout(r.Header, s.timeout, s.offset, s.logger)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
@@ -52,44 +52,32 @@ func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collec
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(sent) }) },
 	})
-
-	scrape := prometheus.NewRegistry()
-	scrape.MustRegister(collector.New(ctx, s.client, targets, metrics, s.logger))
-	fetched, done := gatherAsync(scrape)
-	gatherers := prometheus.Gatherers{fetched}
-	if late != nil {
-		gatherers = append(gatherers, late)
-	}
+	scrape := collector.Start(ctx, s.client, targets, metrics, s.logger)
 
 	out := newExposition(w, r, s.logger)
 	if early != nil {
 		select {
 		case <-sent:
-		case <-done:
+		case <-scrape.Done():
 		}
 		out.write(early.Gather())
 		out.flush()
 	}
-	out.write(gatherers.Gather())
+	out.write(gather(scrape.Transactions()))
+	out.flush()
+	last := []prometheus.Collector{scrape.Balances()}
+	if metrics != nil {
+		last = append(last, scrape.After(metrics))
+	}
+	out.write(gather(last...))
 	out.close()
 }
 
-// gatherAsync starts gathering g and returns a Gatherer that waits for it,
-// and a channel closed when it is done.
-func gatherAsync(g prometheus.Gatherer) (prometheus.Gatherer, <-chan struct{}) {
-	var (
-		mfs  []*dto.MetricFamily
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		mfs, err = g.Gather()
-	}()
-	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-		<-done
-		return mfs, err
-	}), done
+// gather gathers cs in a registry of their own.
+func gather(cs ...prometheus.Collector) ([]*dto.MetricFamily, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(cs...)
+	return reg.Gather()
 }
 
 // exposition writes metric families to a scrape's response, in the format
@@ -168,9 +156,9 @@ func (e *exposition) fail(err error) {
 
 // metricsHandler serves /metrics: the key's own account and the accounts
 // given with --stripe.account, and the exporter's own metrics.
-func metricsHandler(s *scraper, targets []collector.Target, metrics *collector.Metrics, runtime, api prometheus.Gatherer) http.Handler {
+func metricsHandler(s *scraper, targets []collector.Target, metrics *collector.Metrics, runtime prometheus.Gatherer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, targets, metrics, runtime, api)
+		s.serve(w, r, targets, metrics, runtime)
 	})
 }
 
@@ -190,7 +178,7 @@ func probeHandler(s *scraper, transactions map[string][]string) http.Handler {
 			http.Error(w, "bad account parameter: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		s.serve(w, r, []collector.Target{{Account: account, Transactions: transactions[account]}}, nil, nil, nil)
+		s.serve(w, r, []collector.Target{{Account: account, Transactions: transactions[account]}}, nil, nil)
 	})
 }
 

@@ -170,8 +170,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	apiRegistry := prometheus.NewRegistry()
-	apiRegistry.MustRegister(metrics)
 	scrapes := &scraper{
 		client:  stripe.NewShared(api, cfg.timeout),
 		timeout: cfg.timeout,
@@ -184,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	// make /metrics answer 503, and the exporter look down. Answers are
 	// compressed with gzip or zstd, as the scraper accepts, like promhttp's.
 	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry,
-		inFlightLimit(cfg.maxRequests)(gzhttp.GzipHandler(metricsHandler(scrapes, targets, metrics, registry, apiRegistry)))))
+		inFlightLimit(cfg.maxRequests)(gzhttp.GzipHandler(metricsHandler(scrapes, targets, metrics, registry)))))
 	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(gzhttp.GzipHandler(probeHandler(scrapes, transactions))))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
 	if cfg.discovery {

@@ -5,13 +5,16 @@ package collector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
@@ -89,72 +92,199 @@ func newDesc(name, help string, labels []string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
 }
 
-// Collector fetches from Stripe when collected. It is built for one scrape,
-// with that scrape's context: every call it makes ends by the context's
-// deadline.
-type Collector struct {
+// Scrape is one scrape's calls to Stripe, which start when it is made and
+// end by its context's deadline. Its two parts, Transactions and Balances,
+// are collectors that each wait for their own calls only: a handler can
+// send the transactions it already has (settled ones are never fetched
+// twice) while Stripe is still answering for the balances. A Scrape is
+// also a Collector of both parts.
+type Scrape struct {
 	ctx     context.Context
 	client  stripe.Client
-	targets []Target
 	metrics *Metrics
 	logger  log.Logger
+	calls   *semaphore.Weighted
+
+	targets []Target
+	// balances[i] and transactions[i][j] are what Stripe answered for
+	// targets[i] and its j-th transaction, or nil when the call failed.
+	balances     []*stripe.Balance
+	transactions [][]*stripe.BalanceTransaction
+	balancesWG   sync.WaitGroup
+	txnsWG       sync.WaitGroup
+	// left counts the calls not over yet; the last to end sets took and
+	// closes done.
+	left  atomic.Int64
+	start time.Time
+	took  time.Duration
+	done  chan struct{}
 }
 
-// New returns a Collector for one scrape of targets. metrics, when not nil,
+// Start starts the calls of one scrape of targets. metrics, when not nil,
 // counts the fetches that fail.
-func New(ctx context.Context, client stripe.Client, targets []Target, metrics *Metrics, logger log.Logger) *Collector {
-	return &Collector{ctx: ctx, client: client, targets: targets, metrics: metrics, logger: logger}
+func Start(ctx context.Context, client stripe.Client, targets []Target, metrics *Metrics, logger log.Logger) *Scrape {
+	s := &Scrape{
+		ctx: ctx, client: client, metrics: metrics, logger: logger,
+		calls:        semaphore.NewWeighted(maxConcurrentCalls),
+		targets:      targets,
+		balances:     make([]*stripe.Balance, len(targets)),
+		transactions: make([][]*stripe.BalanceTransaction, len(targets)),
+		start:        time.Now(),
+		done:         make(chan struct{}),
+	}
+	calls := int64(1) // one for Start itself, so that a scrape of no targets ends too
+	for _, t := range targets {
+		calls += 1 + int64(len(t.Transactions))
+	}
+	s.left.Store(calls)
+	// Balances first: they are what a scrape waits for, while most
+	// transactions are settled and kept from earlier scrapes.
+	for i, t := range targets {
+		s.balancesWG.Go(func() {
+			defer s.callOver()
+			s.balances[i] = s.fetchBalance(t)
+		})
+	}
+	for i, t := range targets {
+		s.transactions[i] = make([]*stripe.BalanceTransaction, len(t.Transactions))
+		for j, id := range t.Transactions {
+			s.txnsWG.Go(func() {
+				defer s.callOver()
+				s.transactions[i][j] = s.fetchTransaction(t, id)
+			})
+		}
+	}
+	s.callOver()
+	return s
 }
+
+func (s *Scrape) callOver() {
+	if s.left.Add(-1) == 0 {
+		s.took = time.Since(s.start)
+		close(s.done)
+	}
+}
+
+// Done is closed when all of the scrape's calls are over.
+func (s *Scrape) Done() <-chan struct{} { return s.done }
+
+// Transactions returns the collector of the scrape's balance transactions.
+func (s *Scrape) Transactions() prometheus.Collector { return transactionsPart{s} }
+
+// Balances returns the collector of the scrape's balances, stripe_up and
+// the scrape's duration, which waits for all of its calls.
+func (s *Scrape) Balances() prometheus.Collector { return balancesPart{s} }
 
 // Describe implements prometheus.Collector.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+func (s *Scrape) Describe(ch chan<- *prometheus.Desc) {
+	s.Transactions().Describe(ch)
+	s.Balances().Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (s *Scrape) Collect(ch chan<- prometheus.Metric) {
+	s.Transactions().Collect(ch)
+	s.Balances().Collect(ch)
+}
+
+// After returns c as a collector that waits for the scrape's calls to be
+// over before it collects, so that c's counts of calls include them.
+func (s *Scrape) After(c prometheus.Collector) prometheus.Collector { return afterCalls{c, s} }
+
+type afterCalls struct {
+	prometheus.Collector
+	s *Scrape
+}
+
+func (a afterCalls) Collect(ch chan<- prometheus.Metric) {
+	<-a.s.done
+	a.Collector.Collect(ch)
+}
+
+// call makes one call to Stripe once fewer than maxConcurrentCalls of the
+// scrape's are in flight.
+func call[T any](s *Scrape, fetch func() (T, error)) (T, error) {
+	if err := s.calls.Acquire(s.ctx, 1); err != nil {
+		var none T
+		return none, fmt.Errorf("wait for a free call slot: %w", err)
+	}
+	defer s.calls.Release(1)
+	return fetch()
+}
+
+func (s *Scrape) fetchBalance(t Target) *stripe.Balance {
+	b, err := call(s, func() (*stripe.Balance, error) { return s.client.Balance(s.ctx, t.Account) })
+	if err != nil {
+		s.fetchFailed(stripe.EndpointBalance, t.Label(), "", err)
+		return nil
+	}
+	return b
+}
+
+func (s *Scrape) fetchTransaction(t Target, id string) *stripe.BalanceTransaction {
+	txn, err := call(s, func() (*stripe.BalanceTransaction, error) {
+		return s.client.BalanceTransaction(s.ctx, t.Account, id)
+	})
+	if err != nil {
+		s.fetchFailed(stripe.EndpointBalanceTransaction, t.Label(), id, err)
+		return nil
+	}
+	return txn
+}
+
+type transactionsPart struct{ *Scrape }
+
+func (transactionsPart) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{txnAmount, txnFee, txnNet, txnFeeDetail, txnAvailableOn} {
+		ch <- d
+	}
+}
+
+func (p transactionsPart) Collect(ch chan<- prometheus.Metric) {
+	p.txnsWG.Wait()
+	for i, t := range p.targets {
+		for j, txn := range p.transactions[i] {
+			if txn != nil {
+				p.collectTransaction(ch, t.Label(), t.Transactions[j], txn)
+			}
+		}
+	}
+}
+
+type balancesPart struct{ *Scrape }
+
+func (balancesPart) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		balanceAvailable, balancePending, balanceInstantAvailable, balanceIssuingAvailable,
 		balanceConnectReserved, prefundingAvailable, prefundingPending,
-		txnAmount, txnFee, txnNet, txnFeeDetail, txnAvailableOn,
 		up, scrapeDuration,
 	} {
 		ch <- d
 	}
 }
 
-// Collect implements prometheus.Collector.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	start := time.Now()
-	var g errgroup.Group
-	g.SetLimit(maxConcurrentCalls)
-	for _, t := range c.targets {
-		g.Go(func() error {
-			c.collectBalance(ch, t)
-			return nil
-		})
-		for _, id := range t.Transactions {
-			g.Go(func() error {
-				c.collectTransaction(ch, t, id)
-				return nil
-			})
-		}
+func (p balancesPart) Collect(ch chan<- prometheus.Metric) {
+	p.balancesWG.Wait()
+	for i, t := range p.targets {
+		p.collectBalance(ch, t.Label(), p.balances[i])
 	}
-	_ = g.Wait()
-	ch <- prometheus.MustNewConstMetric(scrapeDuration, prometheus.GaugeValue, time.Since(start).Seconds())
+	<-p.done
+	ch <- prometheus.MustNewConstMetric(scrapeDuration, prometheus.GaugeValue, p.took.Seconds())
 }
 
-func (c *Collector) collectBalance(ch chan<- prometheus.Metric, t Target) {
-	account := t.Label()
-	b, err := c.client.Balance(c.ctx, t.Account)
-	if err != nil {
-		c.fetchFailed(stripe.EndpointBalance, account, "", err)
+func (s *Scrape) collectBalance(ch chan<- prometheus.Metric, account string, b *stripe.Balance) {
+	if b == nil {
 		ch <- prometheus.MustNewConstMetric(up, prometheus.GaugeValue, 0, account)
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(up, prometheus.GaugeValue, 1, account)
-	c.bySourceType(ch, balanceAvailable, account, b.Available)
-	c.bySourceType(ch, balancePending, account, b.Pending)
-	c.bySourceType(ch, balanceInstantAvailable, account, b.InstantAvailable)
-	c.bySourceType(ch, balanceIssuingAvailable, account, b.IssuingAvailable)
-	c.byCurrency(ch, balanceConnectReserved, account, b.ConnectReserved)
-	c.byCurrency(ch, prefundingAvailable, account, b.RefundAndDisputeAvailable)
-	c.byCurrency(ch, prefundingPending, account, b.RefundAndDisputePending)
+	s.bySourceType(ch, balanceAvailable, account, b.Available)
+	s.bySourceType(ch, balancePending, account, b.Pending)
+	s.bySourceType(ch, balanceInstantAvailable, account, b.InstantAvailable)
+	s.bySourceType(ch, balanceIssuingAvailable, account, b.IssuingAvailable)
+	s.byCurrency(ch, balanceConnectReserved, account, b.ConnectReserved)
+	s.byCurrency(ch, prefundingAvailable, account, b.RefundAndDisputeAvailable)
+	s.byCurrency(ch, prefundingPending, account, b.RefundAndDisputePending)
 }
 
 // bySourceType sends one series per currency and source type. What the
@@ -162,7 +292,7 @@ func (c *Collector) collectBalance(ch chan<- prometheus.Metric, t Target) {
 // that summing a currency's series gives Stripe's amount. That series is
 // there even at zero, so it does not come and go between scrapes. Sums are
 // taken in minor units, before conversion, so they stay exact.
-func (c *Collector) bySourceType(ch chan<- prometheus.Metric, desc *prometheus.Desc, account string, funds []stripe.Funds) {
+func (s *Scrape) bySourceType(ch chan<- prometheus.Metric, desc *prometheus.Desc, account string, funds []stripe.Funds) {
 	type key struct{ currency, source string }
 	sums := map[key]int64{}
 	for _, f := range funds {
@@ -175,33 +305,27 @@ func (c *Collector) bySourceType(ch chan<- prometheus.Metric, desc *prometheus.D
 		sums[key{currency, Unattributed}] += f.Amount - attributed
 	}
 	for k, amount := range sums {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.majorUnits(amount, k.currency), account, k.currency, k.source)
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, s.majorUnits(amount, k.currency), account, k.currency, k.source)
 	}
 }
 
 // byCurrency sends one series per currency.
-func (c *Collector) byCurrency(ch chan<- prometheus.Metric, desc *prometheus.Desc, account string, funds []stripe.Funds) {
+func (s *Scrape) byCurrency(ch chan<- prometheus.Metric, desc *prometheus.Desc, account string, funds []stripe.Funds) {
 	sums := map[string]int64{}
 	for _, f := range funds {
 		sums[strings.ToLower(f.Currency)] += f.Amount
 	}
 	for currency, amount := range sums {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.majorUnits(amount, currency), account, currency)
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, s.majorUnits(amount, currency), account, currency)
 	}
 }
 
-func (c *Collector) collectTransaction(ch chan<- prometheus.Metric, t Target, id string) {
-	account := t.Label()
-	txn, err := c.client.BalanceTransaction(c.ctx, t.Account, id)
-	if err != nil {
-		c.fetchFailed(stripe.EndpointBalanceTransaction, account, id, err)
-		return
-	}
+func (s *Scrape) collectTransaction(ch chan<- prometheus.Metric, account, id string, txn *stripe.BalanceTransaction) {
 	currency := strings.ToLower(txn.Currency)
 	labels := []string{account, id, currency, txn.Status, txn.Type, txn.ReportingCategory}
-	ch <- prometheus.MustNewConstMetric(txnAmount, prometheus.GaugeValue, c.majorUnits(txn.Amount, currency), labels...)
-	ch <- prometheus.MustNewConstMetric(txnFee, prometheus.GaugeValue, c.majorUnits(txn.Fee, currency), labels...)
-	ch <- prometheus.MustNewConstMetric(txnNet, prometheus.GaugeValue, c.majorUnits(txn.Net, currency), labels...)
+	ch <- prometheus.MustNewConstMetric(txnAmount, prometheus.GaugeValue, s.majorUnits(txn.Amount, currency), labels...)
+	ch <- prometheus.MustNewConstMetric(txnFee, prometheus.GaugeValue, s.majorUnits(txn.Fee, currency), labels...)
+	ch <- prometheus.MustNewConstMetric(txnNet, prometheus.GaugeValue, s.majorUnits(txn.Net, currency), labels...)
 	ch <- prometheus.MustNewConstMetric(txnAvailableOn, prometheus.GaugeValue, float64(txn.AvailableOn), account, id)
 
 	// Stripe may list several fees of one type (two stripe_fee lines, say);
@@ -212,14 +336,14 @@ func (c *Collector) collectTransaction(ch chan<- prometheus.Metric, t Target, id
 		fees[key{strings.ToLower(d.Currency), d.Type}] += d.Amount
 	}
 	for k, amount := range fees {
-		ch <- prometheus.MustNewConstMetric(txnFeeDetail, prometheus.GaugeValue, c.majorUnits(amount, k.currency), account, id, k.currency, k.feeType)
+		ch <- prometheus.MustNewConstMetric(txnFeeDetail, prometheus.GaugeValue, s.majorUnits(amount, k.currency), account, id, k.currency, k.feeType)
 	}
 }
 
-func (c *Collector) majorUnits(amount int64, currency string) float64 {
+func (s *Scrape) majorUnits(amount int64, currency string) float64 {
 	v, known := stripe.Convert(amount, currency)
 	if !known {
-		level.Debug(c.logger).Log("msg", "currency not in Stripe's table, assuming two decimals", "currency", currency)
+		level.Debug(s.logger).Log("msg", "currency not in Stripe's table, assuming two decimals", "currency", currency)
 	}
 	return v
 }
@@ -227,13 +351,13 @@ func (c *Collector) majorUnits(amount int64, currency string) float64 {
 // fetchFailed logs a failed call once, with what Stripe said about it, and
 // counts it. A scrape whose client went away (Prometheus gave up on it) is
 // no failure of Stripe's, and is only logged at debug level.
-func (c *Collector) fetchFailed(endpoint, account, id string, err error) {
-	if errors.Is(c.ctx.Err(), context.Canceled) {
-		level.Debug(c.logger).Log("msg", "scrape abandoned by its client", "endpoint", endpoint, "account", account, "err", err)
+func (s *Scrape) fetchFailed(endpoint, account, id string, err error) {
+	if errors.Is(s.ctx.Err(), context.Canceled) {
+		level.Debug(s.logger).Log("msg", "scrape abandoned by its client", "endpoint", endpoint, "account", account, "err", err)
 		return
 	}
-	if c.metrics != nil {
-		c.metrics.fetchErrors.WithLabelValues(account, endpoint).Inc()
+	if s.metrics != nil {
+		s.metrics.fetchErrors.WithLabelValues(account, endpoint).Inc()
 	}
 	kv := []any{"msg", "fetch from Stripe failed", "endpoint", endpoint, "account", account}
 	if id != "" {
@@ -244,5 +368,5 @@ func (c *Collector) fetchFailed(endpoint, account, id string, err error) {
 		kv = append(kv, "status", se.Status, "error_type", se.Type, "request_id", se.RequestID)
 	}
 	kv = append(kv, "err", err)
-	level.Warn(c.logger).Log(kv...)
+	level.Warn(s.logger).Log(kv...)
 }

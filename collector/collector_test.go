@@ -74,8 +74,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 }
 
-func (f *fixture) collector(ctx context.Context) *Collector {
-	return New(ctx, f.client, f.targets, f.metrics, f.logger)
+func (f *fixture) scrape(ctx context.Context) *Scrape {
+	return Start(ctx, f.client, f.targets, f.metrics, f.logger)
 }
 
 func TestCollectGolden(t *testing.T) {
@@ -84,14 +84,14 @@ func TestCollectGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := testutil.CollectAndCompare(f.collector(context.Background()), bytes.NewReader(golden), stripeFamilies...); err != nil {
+	if err := testutil.CollectAndCompare(f.scrape(context.Background()), bytes.NewReader(golden), stripeFamilies...); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestCollectLint(t *testing.T) {
 	f := newFixture(t)
-	problems, err := testutil.CollectAndLint(f.collector(context.Background()))
+	problems, err := testutil.CollectAndLint(f.scrape(context.Background()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestSourceTypesAddUp(t *testing.T) {
 	if err := json.Unmarshal([]byte(stripetest.Balance), &body); err != nil {
 		t.Fatal(err)
 	}
-	families := gather(t, f.collector(context.Background()))
+	families := gather(t, f.scrape(context.Background()))
 	for name, funds := range map[string][]struct {
 		Amount   int64
 		Currency string
@@ -165,7 +165,7 @@ func TestSourceTypesAddUp(t *testing.T) {
 func TestFailingAccountIsDownOthersStay(t *testing.T) {
 	f := newFixture(t)
 	f.fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusUnauthorized, Body: stripetest.UnauthorizedBody})
-	families := gather(t, f.collector(context.Background()))
+	families := gather(t, f.scrape(context.Background()))
 
 	ups := map[string]float64{}
 	for _, m := range families["stripe_up"].GetMetric() {
@@ -196,7 +196,7 @@ func TestFailingAccountIsDownOthersStay(t *testing.T) {
 func TestMissingTransactionIsAbsentAndCounted(t *testing.T) {
 	f := newFixture(t)
 	f.targets[0].Transactions = append(f.targets[0].Transactions, "txn_1Unknown")
-	families := gather(t, f.collector(context.Background()))
+	families := gather(t, f.scrape(context.Background()))
 	ids := map[string]bool{}
 	for _, m := range families["stripe_balance_transaction_amount"].GetMetric() {
 		ids[label(m, "id")] = true
@@ -219,11 +219,11 @@ func TestMissingTransactionIsAbsentAndCounted(t *testing.T) {
 // from the next scrape.
 func TestNoStaleSeries(t *testing.T) {
 	f := newFixture(t)
-	if !hasCurrency(gather(t, f.collector(context.Background())), "eur") {
+	if !hasCurrency(gather(t, f.scrape(context.Background())), "eur") {
 		t.Fatal("first scrape has no eur series")
 	}
 	f.fake.SetBalance("", `{"object":"balance","available":[{"amount":1,"currency":"usd"}],"pending":[]}`)
-	if hasCurrency(gather(t, f.collector(context.Background())), "eur") {
+	if hasCurrency(gather(t, f.scrape(context.Background())), "eur") {
 		t.Error("eur series survived into a scrape where Stripe no longer sends it")
 	}
 }
@@ -235,7 +235,7 @@ func TestDeadlineEndsScrape(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	families := gather(t, f.collector(ctx))
+	families := gather(t, f.scrape(ctx))
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("scrape took %v past its 200ms deadline", took)
 	}
@@ -258,7 +258,7 @@ func TestAccountsFetchedConcurrently(t *testing.T) {
 		f.fake.Script(stripetest.BalanceRoute(a), stripetest.Response{Delay: 300 * time.Millisecond, Body: stripetest.ConnectedBalance})
 		f.targets = append(f.targets, Target{Account: a})
 	}
-	families := gather(t, f.collector(context.Background()))
+	families := gather(t, f.scrape(context.Background()))
 	if n := len(families["stripe_up"].GetMetric()); n != 5 {
 		t.Fatalf("stripe_up has %d series, want 5", n)
 	}
@@ -283,7 +283,7 @@ stripe_balance_available{account="self",currency="usd",source_type="unattributed
 # TYPE stripe_balance_connect_reserved gauge
 stripe_balance_connect_reserved{account="self",currency="usd"} 0.03
 `
-	if err := testutil.CollectAndCompare(f.collector(context.Background()), strings.NewReader(want),
+	if err := testutil.CollectAndCompare(f.scrape(context.Background()), strings.NewReader(want),
 		"stripe_balance_available", "stripe_balance_connect_reserved"); err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestUnknownCurrencyLogsAtDebug(t *testing.T) {
 # TYPE stripe_balance_available gauge
 stripe_balance_available{account="self",currency="xyz",source_type="unattributed"} 12.34
 `
-	if err := testutil.CollectAndCompare(f.collector(context.Background()), strings.NewReader(want), "stripe_balance_available"); err != nil {
+	if err := testutil.CollectAndCompare(f.scrape(context.Background()), strings.NewReader(want), "stripe_balance_available"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(f.logs.String(), "level=debug") || !strings.Contains(f.logs.String(), "currency=xyz") {
@@ -308,7 +308,7 @@ stripe_balance_available{account="self",currency="xyz",source_type="unattributed
 
 func TestScrapeDurationIsExported(t *testing.T) {
 	f := newFixture(t)
-	if n := testutil.CollectAndCount(f.collector(context.Background()), "stripe_scrape_duration_seconds"); n != 1 {
+	if n := testutil.CollectAndCount(f.scrape(context.Background()), "stripe_scrape_duration_seconds"); n != 1 {
 		t.Errorf("stripe_scrape_duration_seconds series = %d, want 1", n)
 	}
 }
@@ -356,11 +356,52 @@ func TestAbandonedScrapeIsNoStripeFailure(t *testing.T) {
 	f.fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 30 * time.Second, Body: stripetest.Balance})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	gather(t, f.collector(ctx))
+	gather(t, f.scrape(ctx))
 	if got := testutil.ToFloat64(f.metrics.fetchErrors.WithLabelValues(SelfAccount, stripe.EndpointBalance)); got != 0 {
 		t.Errorf("stripe_fetch_errors_total = %v after an abandoned scrape, want 0", got)
 	}
 	if strings.Contains(f.logs.String(), "level=warn") {
 		t.Errorf("an abandoned scrape was logged as a warning:\n%s", f.logs)
+	}
+}
+
+// TestPartsWaitForTheirOwnCalls: a scrape's transactions can be collected
+// while Stripe is still answering for its balance; its balances, and the
+// counters collected after it, wait for that answer.
+func TestPartsWaitForTheirOwnCalls(t *testing.T) {
+	const delay = time.Second
+	f := newFixture(t)
+	f.targets = []Target{{Transactions: []string{"txn_1Settled"}}}
+	f.fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusOK, Body: stripetest.Balance, Delay: delay})
+	start := time.Now()
+	s := f.scrape(context.Background())
+
+	if n := testutil.CollectAndCount(s.Transactions(), "stripe_balance_transaction_amount"); n != 1 {
+		t.Errorf("stripe_balance_transaction_amount series = %d, want 1", n)
+	}
+	if took := time.Since(start); took >= delay {
+		t.Errorf("the transactions were collected after %v, not before the balance's answer after %v", took, delay)
+	}
+	select {
+	case <-s.Done():
+		t.Error("the scrape was done before Stripe answered for the balance")
+	default:
+	}
+
+	counters := gather(t, s.After(f.metrics))
+	if took := time.Since(start); took < delay {
+		t.Errorf("the counters were collected after %v, before the balance's answer after %v", took, delay)
+	}
+	var balanceCalls float64
+	for _, m := range counters["stripe_api_requests_total"].GetMetric() {
+		if label(m, "endpoint") == stripe.EndpointBalance {
+			balanceCalls += m.GetCounter().GetValue()
+		}
+	}
+	if balanceCalls != 1 {
+		t.Errorf("stripe_api_requests_total counts %v balance calls, want the scrape's 1", balanceCalls)
+	}
+	if up := gather(t, s.Balances())["stripe_up"].GetMetric(); len(up) != 1 || up[0].GetGauge().GetValue() != 1 {
+		t.Errorf("stripe_up = %v, want one series at 1", up)
 	}
 }

@@ -602,7 +602,7 @@ func (r *faultRig) scrape(deadline time.Duration, targets []Target) (map[string]
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(New(ctx, r.shared, targets, r.metrics, r.logger)); err != nil {
+	if err := reg.Register(Start(ctx, r.shared, targets, r.metrics, r.logger)); err != nil {
 		return nil, 0, err
 	}
 	mfs, err := reg.Gather()
