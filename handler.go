@@ -40,9 +40,10 @@ type scraper struct {
 // Once the first request is on the wire, or the calls are over, early (the
 // runtime's metrics) is gathered, encoded and sent: started sooner, on a
 // machine with one or two CPUs, it holds the request back; left for later,
-// it comes after Stripe's answer. The transactions follow as soon as theirs
-// are in, which for settled ones is at once. Last come the balances and the
-// counters, collected after the calls so that they include this scrape's.
+// it comes after Stripe's answer. The transactions follow once the calls for
+// them are over: at once when all are settled and kept from earlier scrapes.
+// Last come the balances and the counters, collected after the calls so
+// that they include this scrape's.
 func (s *scraper) serve(w http.ResponseWriter, r *http.Request, targets []collector.Target, metrics *collector.Metrics, early prometheus.Gatherer) {
 	timeout := scrapeTimeout(r.Header, s.timeout, s.offset, s.logger)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
@@ -91,6 +92,8 @@ type exposition struct {
 	enc    expfmt.Encoder
 	names  map[string]bool
 	logger log.Logger
+	// unflushed: something was written since the last flush.
+	unflushed bool
 	// failed: sending failed, most likely because the scraper hung up, and
 	// the rest is not sent.
 	failed bool
@@ -114,25 +117,28 @@ func (e *exposition) write(mfs []*dto.MetricFamily, err error) {
 	if err != nil {
 		level.Error(e.logger).Log("msg", "error gathering metrics", "err", err)
 	}
+	if e.failed {
+		return
+	}
 	for _, mf := range mfs {
-		if e.failed {
-			return
-		}
 		if e.names != nil && !e.names[mf.GetName()] {
 			continue
 		}
 		if err := e.enc.Encode(mf); err != nil {
 			e.fail(err)
+			return
 		}
+		e.unflushed = true
 	}
 }
 
 // flush sends what was written so far, so that the scraper reads and
 // decompresses it while the rest is being fetched.
 func (e *exposition) flush() {
-	if e.failed {
+	if e.failed || !e.unflushed {
 		return
 	}
+	e.unflushed = false
 	// A writer that cannot flush sends it all at the end, which is still
 	// a whole answer.
 	if err := http.NewResponseController(e.w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {

@@ -5,7 +5,6 @@ package collector
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +13,6 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
@@ -93,26 +91,26 @@ func newDesc(name, help string, labels []string) *prometheus.Desc {
 }
 
 // Scrape is one scrape's calls to Stripe, which start when it is made and
-// end by its context's deadline. Its two parts, Transactions and Balances,
-// are collectors that each wait for their own calls only: a handler can
-// send the transactions it already has (settled ones are never fetched
-// twice) while Stripe is still answering for the balances. A Scrape is
-// also a Collector of both parts.
+// end by its context's deadline, and what they returned. It is a Collector
+// of all of it, and has two parts that can be collected, and so sent, one
+// after the other: Transactions waits only for the transactions that need a
+// call, none when all are settled and kept from earlier scrapes (by a
+// client such as stripe.Shared), while Balances waits for every call.
+// Collecting a Scrape again gives the same answers: it makes no new calls.
 type Scrape struct {
 	ctx     context.Context
 	client  stripe.Client
 	metrics *Metrics
 	logger  log.Logger
-	calls   *semaphore.Weighted
 
 	targets []Target
 	// balances[i] and transactions[i][j] are what Stripe answered for
 	// targets[i] and its j-th transaction, or nil when the call failed.
 	balances     []*stripe.Balance
 	transactions [][]*stripe.BalanceTransaction
-	balancesWG   sync.WaitGroup
-	txnsWG       sync.WaitGroup
-	// left counts the calls not over yet; the last to end sets took and
+	// txnCalls counts the transaction calls not over yet.
+	txnCalls sync.WaitGroup
+	// left counts all calls not over yet; the last to end sets took and
 	// closes done.
 	left  atomic.Int64
 	start time.Time
@@ -120,48 +118,68 @@ type Scrape struct {
 	done  chan struct{}
 }
 
+// keeper is a Client that keeps settled transactions, like stripe.Shared.
+type keeper interface {
+	Kept(account, id string) (*stripe.BalanceTransaction, bool)
+}
+
 // Start starts the calls of one scrape of targets. metrics, when not nil,
 // counts the fetches that fail.
 func Start(ctx context.Context, client stripe.Client, targets []Target, metrics *Metrics, logger log.Logger) *Scrape {
 	s := &Scrape{
 		ctx: ctx, client: client, metrics: metrics, logger: logger,
-		calls:        semaphore.NewWeighted(maxConcurrentCalls),
 		targets:      targets,
 		balances:     make([]*stripe.Balance, len(targets)),
 		transactions: make([][]*stripe.BalanceTransaction, len(targets)),
 		start:        time.Now(),
 		done:         make(chan struct{}),
 	}
-	calls := int64(1) // one for Start itself, so that a scrape of no targets ends too
-	for _, t := range targets {
-		calls += 1 + int64(len(t.Transactions))
-	}
-	s.left.Store(calls)
-	// Balances first: they are what a scrape waits for, while most
-	// transactions are settled and kept from earlier scrapes.
+	// Balances first: they are what a scrape waits for.
+	var calls []func()
 	for i, t := range targets {
-		s.balancesWG.Go(func() {
-			defer s.callOver()
-			s.balances[i] = s.fetchBalance(t)
-		})
+		calls = append(calls, func() { s.balances[i] = s.fetchBalance(t) })
 	}
+	kept, _ := client.(keeper)
 	for i, t := range targets {
 		s.transactions[i] = make([]*stripe.BalanceTransaction, len(t.Transactions))
 		for j, id := range t.Transactions {
-			s.txnsWG.Go(func() {
-				defer s.callOver()
+			if kept != nil {
+				if txn, ok := kept.Kept(t.Account, id); ok {
+					s.transactions[i][j] = txn
+					continue
+				}
+			}
+			s.txnCalls.Add(1)
+			calls = append(calls, func() {
+				defer s.txnCalls.Done()
 				s.transactions[i][j] = s.fetchTransaction(t, id)
 			})
 		}
 	}
-	s.callOver()
+	s.run(calls)
 	return s
 }
 
-func (s *Scrape) callOver() {
-	if s.left.Add(-1) == 0 {
-		s.took = time.Since(s.start)
+// run makes calls in their order, at most maxConcurrentCalls at a time, on
+// goroutines of their own so that Start does not wait (as errgroup's Go
+// would once the limit is reached).
+func (s *Scrape) run(calls []func()) {
+	s.left.Store(int64(len(calls)))
+	if len(calls) == 0 {
 		close(s.done)
+		return
+	}
+	var next atomic.Int64
+	for range min(maxConcurrentCalls, len(calls)) {
+		go func() {
+			for i := next.Add(1) - 1; i < int64(len(calls)); i = next.Add(1) - 1 {
+				calls[i]()
+				if s.left.Add(-1) == 0 {
+					s.took = time.Since(s.start)
+					close(s.done)
+				}
+			}
+		}()
 	}
 }
 
@@ -172,7 +190,7 @@ func (s *Scrape) Done() <-chan struct{} { return s.done }
 func (s *Scrape) Transactions() prometheus.Collector { return transactionsPart{s} }
 
 // Balances returns the collector of the scrape's balances, stripe_up and
-// the scrape's duration, which waits for all of its calls.
+// the time its calls took, which waits for all of them.
 func (s *Scrape) Balances() prometheus.Collector { return balancesPart{s} }
 
 // Describe implements prometheus.Collector.
@@ -201,19 +219,8 @@ func (a afterCalls) Collect(ch chan<- prometheus.Metric) {
 	a.Collector.Collect(ch)
 }
 
-// call makes one call to Stripe once fewer than maxConcurrentCalls of the
-// scrape's are in flight.
-func call[T any](s *Scrape, fetch func() (T, error)) (T, error) {
-	if err := s.calls.Acquire(s.ctx, 1); err != nil {
-		var none T
-		return none, fmt.Errorf("wait for a free call slot: %w", err)
-	}
-	defer s.calls.Release(1)
-	return fetch()
-}
-
 func (s *Scrape) fetchBalance(t Target) *stripe.Balance {
-	b, err := call(s, func() (*stripe.Balance, error) { return s.client.Balance(s.ctx, t.Account) })
+	b, err := s.client.Balance(s.ctx, t.Account)
 	if err != nil {
 		s.fetchFailed(stripe.EndpointBalance, t.Label(), "", err)
 		return nil
@@ -222,9 +229,7 @@ func (s *Scrape) fetchBalance(t Target) *stripe.Balance {
 }
 
 func (s *Scrape) fetchTransaction(t Target, id string) *stripe.BalanceTransaction {
-	txn, err := call(s, func() (*stripe.BalanceTransaction, error) {
-		return s.client.BalanceTransaction(s.ctx, t.Account, id)
-	})
+	txn, err := s.client.BalanceTransaction(s.ctx, t.Account, id)
 	if err != nil {
 		s.fetchFailed(stripe.EndpointBalanceTransaction, t.Label(), id, err)
 		return nil
@@ -241,7 +246,7 @@ func (transactionsPart) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (p transactionsPart) Collect(ch chan<- prometheus.Metric) {
-	p.txnsWG.Wait()
+	p.txnCalls.Wait()
 	for i, t := range p.targets {
 		for j, txn := range p.transactions[i] {
 			if txn != nil {
@@ -264,11 +269,10 @@ func (balancesPart) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (p balancesPart) Collect(ch chan<- prometheus.Metric) {
-	p.balancesWG.Wait()
+	<-p.done
 	for i, t := range p.targets {
 		p.collectBalance(ch, t.Label(), p.balances[i])
 	}
-	<-p.done
 	ch <- prometheus.MustNewConstMetric(scrapeDuration, prometheus.GaugeValue, p.took.Seconds())
 }
 

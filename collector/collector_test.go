@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -365,43 +366,76 @@ func TestAbandonedScrapeIsNoStripeFailure(t *testing.T) {
 	}
 }
 
-// TestPartsWaitForTheirOwnCalls: a scrape's transactions can be collected
-// while Stripe is still answering for its balance; its balances, and the
-// counters collected after it, wait for that answer.
+// TestPartsWaitForTheirOwnCalls: a scrape's transactions, when all are
+// kept from earlier scrapes, can be collected while Stripe is still
+// answering for its balances, even with more accounts than the scrape's
+// calls in flight; its balances, and the counters collected after it, wait
+// for those answers.
 func TestPartsWaitForTheirOwnCalls(t *testing.T) {
-	const delay = time.Second
+	const delay = 500 * time.Millisecond
 	f := newFixture(t)
-	f.targets = []Target{{Transactions: []string{"txn_1Settled"}}}
-	f.fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusOK, Body: stripetest.Balance, Delay: delay})
+	shared := stripe.NewShared(f.client, time.Minute)
+	if _, err := shared.BalanceTransaction(context.Background(), "", "txn_1Settled"); err != nil {
+		t.Fatal(err)
+	}
+	targets := []Target{{Transactions: []string{"txn_1Settled"}}}
+	for i := range maxConcurrentCalls {
+		account := fmt.Sprintf("acct_1Busy%d", i)
+		f.fake.SetBalance(account, stripetest.ConnectedBalance)
+		targets = append(targets, Target{Account: account})
+	}
+	f.fake.SetDelay(delay)
+	before := testutil.ToFloat64(f.metrics.requests.WithLabelValues(stripe.EndpointBalance, "200"))
 	start := time.Now()
-	s := f.scrape(context.Background())
+	s := Start(context.Background(), shared, targets, f.metrics, f.logger)
 
 	if n := testutil.CollectAndCount(s.Transactions(), "stripe_balance_transaction_amount"); n != 1 {
 		t.Errorf("stripe_balance_transaction_amount series = %d, want 1", n)
 	}
 	if took := time.Since(start); took >= delay {
-		t.Errorf("the transactions were collected after %v, not before the balance's answer after %v", took, delay)
+		t.Errorf("the kept transaction was collected after %v, not before the balances' answers after %v", took, delay)
 	}
 	select {
 	case <-s.Done():
-		t.Error("the scrape was done before Stripe answered for the balance")
+		t.Error("the scrape was done before Stripe answered for the balances")
 	default:
 	}
 
-	counters := gather(t, s.After(f.metrics))
+	up := gather(t, s.Balances())["stripe_up"].GetMetric()
 	if took := time.Since(start); took < delay {
-		t.Errorf("the counters were collected after %v, before the balance's answer after %v", took, delay)
+		t.Errorf("the balances were collected after %v, before Stripe's answers after %v", took, delay)
 	}
+	if len(up) != len(targets) {
+		t.Errorf("stripe_up has %d series, want %d", len(up), len(targets))
+	}
+	for _, m := range up {
+		if m.GetGauge().GetValue() != 1 {
+			t.Errorf("stripe_up{account=%q} = %v, want 1", label(m, "account"), m.GetGauge().GetValue())
+		}
+	}
+	if got := testutil.ToFloat64(f.metrics.requests.WithLabelValues(stripe.EndpointBalance, "200")) - before; got != float64(len(targets)) {
+		t.Errorf("%v balance calls counted, want %d", got, len(targets))
+	}
+	if calls := f.fake.Calls(stripetest.TransactionRoute("", "txn_1Settled")); calls != 1 {
+		t.Errorf("the kept transaction was fetched %d times, want once", calls)
+	}
+}
+
+// TestCountersCollectedAfterTheCalls: a collector given to After is
+// collected once the scrape's calls are over, so that the counters include
+// them.
+func TestCountersCollectedAfterTheCalls(t *testing.T) {
+	f := newFixture(t)
+	f.targets = []Target{{}}
+	f.fake.SetDelay(300 * time.Millisecond)
+	s := f.scrape(context.Background())
 	var balanceCalls float64
-	for _, m := range counters["stripe_api_requests_total"].GetMetric() {
+	for _, m := range gather(t, s.After(f.metrics))["stripe_api_requests_total"].GetMetric() {
 		if label(m, "endpoint") == stripe.EndpointBalance {
 			balanceCalls += m.GetCounter().GetValue()
 		}
 	}
 	if balanceCalls != 1 {
 		t.Errorf("stripe_api_requests_total counts %v balance calls, want the scrape's 1", balanceCalls)
-	}
-	if up := gather(t, s.Balances())["stripe_up"].GetMetric(); len(up) != 1 || up[0].GetGauge().GetValue() != 1 {
-		t.Errorf("stripe_up = %v, want one series at 1", up)
 	}
 }

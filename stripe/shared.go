@@ -46,13 +46,10 @@ func (s *Shared) Balance(ctx context.Context, account string) (*Balance, error) 
 // BalanceTransaction implements Client. A transaction whose funds are
 // available can no longer change, so it is kept and never fetched again.
 func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*BalanceTransaction, error) {
-	key := account + "\x00" + id
-	s.mu.Lock()
-	t, ok := s.settled[key]
-	s.mu.Unlock()
-	if ok {
+	if t, ok := s.Kept(account, id); ok {
 		return t, nil
 	}
+	key := account + "\x00" + id
 	v, err := s.share(ctx, "txn\x00"+key, func(ctx context.Context) (any, error) {
 		t, err := s.next.BalanceTransaction(ctx, account, id)
 		if err == nil && t.Settled() {
@@ -66,6 +63,16 @@ func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*B
 		return nil, err
 	}
 	return v.(*BalanceTransaction), nil
+}
+
+// Kept returns the settled balance transaction of account kept from an
+// earlier call, if there is one. It needs no call, so a caller can tell
+// what it has at once from what it must wait for.
+func (s *Shared) Kept(account, id string) (*BalanceTransaction, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.settled[account+"\x00"+id]
+	return t, ok
 }
 
 // share runs fn once for all callers with the same key at the same time.
