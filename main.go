@@ -162,8 +162,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	metrics.Prepare(targets)
-	// Two registries for the exporter's own metrics: the runtime's, gathered
-	// while a scrape waits on Stripe, and the API counters, gathered after.
+	// The runtime's metrics, gathered while a scrape waits on Stripe; the
+	// API counters (metrics) are collected with each scrape, after its calls.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
