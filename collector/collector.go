@@ -110,12 +110,9 @@ type Scrape struct {
 	transactions [][]*stripe.BalanceTransaction
 	// txnCalls counts the transaction calls not over yet.
 	txnCalls sync.WaitGroup
-	// left counts all calls not over yet; the last to end sets took and
-	// closes done.
-	left  atomic.Int64
-	start time.Time
-	took  time.Duration
-	done  chan struct{}
+	// done is closed when all calls are over; took is set by then.
+	done chan struct{}
+	took time.Duration
 }
 
 // keeper is a Client that keeps settled transactions, like stripe.Shared.
@@ -131,7 +128,6 @@ func Start(ctx context.Context, client stripe.Client, targets []Target, metrics 
 		targets:      targets,
 		balances:     make([]*stripe.Balance, len(targets)),
 		transactions: make([][]*stripe.BalanceTransaction, len(targets)),
-		start:        time.Now(),
 		done:         make(chan struct{}),
 	}
 	// Balances first: they are what a scrape waits for.
@@ -164,18 +160,21 @@ func Start(ctx context.Context, client stripe.Client, targets []Target, metrics 
 // goroutines of their own so that Start does not wait (as errgroup's Go
 // would once the limit is reached).
 func (s *Scrape) run(calls []func()) {
-	s.left.Store(int64(len(calls)))
 	if len(calls) == 0 {
 		close(s.done)
 		return
 	}
-	var next atomic.Int64
+	start := time.Now()
+	// next is the next call to make; left counts the calls not over yet,
+	// and the last to end closes done.
+	var next, left atomic.Int64
+	left.Store(int64(len(calls)))
 	for range min(maxConcurrentCalls, len(calls)) {
 		go func() {
 			for i := next.Add(1) - 1; i < int64(len(calls)); i = next.Add(1) - 1 {
 				calls[i]()
-				if s.left.Add(-1) == 0 {
-					s.took = time.Since(s.start)
+				if left.Add(-1) == 0 {
+					s.took = time.Since(start)
 					close(s.done)
 				}
 			}
