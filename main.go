@@ -19,11 +19,12 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	// Lets promhttp answer scrapers that accept zstd with it.
+	_ "github.com/prometheus/client_golang/prometheus/promhttp/zstd"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
@@ -162,28 +163,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	metrics.Prepare(targets)
-	// The runtime's metrics, gathered while a scrape waits on Stripe; the
-	// API counters (metrics) are collected with each scrape, after its calls.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics,
 	)
-	scrapes := &scraper{
-		client:  stripe.NewShared(api, cfg.timeout),
-		timeout: cfg.timeout,
-		offset:  cfg.timeoutOffset,
-		logger:  logger,
+	scrapes := &scrapeHandler{
+		client:   stripe.NewShared(api, cfg.timeout),
+		timeout:  cfg.timeout,
+		offset:   cfg.timeoutOffset,
+		failures: collector.NewFailureLog(logger),
+		logger:   logger,
 	}
 
 	mux := http.NewServeMux()
 	// Each endpoint has its own slots, so that a backlog of probes cannot
-	// make /metrics answer 503, and the exporter look down. Answers are
-	// compressed with gzip or zstd, as the scraper accepts, like promhttp's.
+	// make /metrics answer 503, and the exporter look down.
 	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry,
-		inFlightLimit(cfg.maxRequests)(gzhttp.GzipHandler(metricsHandler(scrapes, targets, metrics, registry)))))
-	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(gzhttp.GzipHandler(probeHandler(scrapes, transactions))))
+		inFlightLimit(cfg.maxRequests)(scrapes.metrics(targets, metrics, registry))))
+	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(scrapes.probe(transactions)))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
 	if cfg.discovery {
 		// A listing may take as long as the interval: thousands of

@@ -63,7 +63,7 @@ func TestREADMEFlagsMatchCode(t *testing.T) {
 
 func TestREADMEMetricsMatchCode(t *testing.T) {
 	descs := make(chan *prometheus.Desc, 100)
-	collector.Start(t.Context(), nil, nil, nil, nil).Describe(descs)
+	collector.New(&collector.Result{}, nil).Describe(descs)
 	collector.NewMetrics().Describe(descs)
 	versioncollector.NewCollector(exporterName).Describe(descs)
 	close(descs)

@@ -375,7 +375,7 @@ func testFault(t *testing.T, row faultRow) {
 	t.Cleanup(tr.CloseIdleConnections)
 	r := newFaultRig(t, e, tr, faultMaxRetries, deadline, row.maxBody, 1000)
 	r.logs = &faultLogBuffer{}
-	r.logger = log.NewLogfmtLogger(r.logs)
+	r.failures = NewFailureLog(log.NewLogfmtLogger(r.logs))
 
 	if row.phases != nil {
 		row.phases(t, r, e)
@@ -425,8 +425,8 @@ func testFault(t *testing.T, row faultRow) {
 	fams, delta := r.scrapeSelf(t, faultDeadline)
 	faultCheckUp(t, fams, SelfAccount, faultGoodUSD)
 	faultCheckDelta(t, delta, faultWantSuccess(1))
-	if logs := r.logs.String(); logs != "" {
-		t.Errorf("the scrape after the fault cleared logged:\n%s", logs)
+	if logs := r.logs.String(); strings.Count(logs, "\n") != 1 || !strings.Contains(logs, `level=info msg="fetch from Stripe works again"`) {
+		t.Errorf("the scrape after the fault cleared did not log once that fetching works again:\n%s", logs)
 	}
 	if t.Failed() {
 		return
@@ -570,8 +570,9 @@ func faultSettle() (goroutines int, heap uint64) {
 type faultRig struct {
 	metrics *Metrics
 	shared  *stripe.Shared
-	logs    *faultLogBuffer
-	logger  log.Logger
+	// failures logs to logs, when set.
+	failures *FailureLog
+	logs     *faultLogBuffer
 	// before are the counters before the last scrapeSelf.
 	before map[string]float64
 }
@@ -592,7 +593,7 @@ func newFaultRig(t *testing.T, e *faultEnv, tr http.RoundTripper, maxRetries int
 		t.Fatal(err)
 	}
 	metrics.Prepare([]Target{{}})
-	return &faultRig{metrics: metrics, shared: stripe.NewShared(api, timeout), logger: log.NewNopLogger()}
+	return &faultRig{metrics: metrics, shared: stripe.NewShared(api, timeout), failures: NewFailureLog(log.NewNopLogger())}
 }
 
 // scrape gathers one scrape of targets through a pedantic registry, as the
@@ -602,7 +603,10 @@ func (r *faultRig) scrape(deadline time.Duration, targets []Target) (map[string]
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(Start(ctx, r.shared, targets, r.metrics, r.logger)); err != nil {
+	result := Fetch(ctx, r.shared, targets)
+	r.metrics.CountFailures(result)
+	r.failures.Record(result)
+	if err := reg.Register(New(result, log.NewNopLogger())); err != nil {
 		return nil, 0, err
 	}
 	mfs, err := reg.Gather()

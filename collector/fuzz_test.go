@@ -242,7 +242,7 @@ func checkAddsUp(t *testing.T, families map[string]*dto.MetricFamily, family str
 // gatherScrape runs one scrape as the exporter's handler does: the scrape's
 // registry first, then the exporter's own metrics, so that their counters
 // include the scrape's calls. Both registries are pedantic.
-func gatherScrape(t *testing.T, c *collector.Scrape, m *collector.Metrics) map[string]*dto.MetricFamily {
+func gatherScrape(t *testing.T, c prometheus.Collector, m *collector.Metrics) map[string]*dto.MetricFamily {
 	t.Helper()
 	out := map[string]*dto.MetricFamily{}
 	for _, col := range []prometheus.Collector{c, m} {
@@ -317,7 +317,9 @@ func FuzzCollectBalance(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 
-		families := gatherScrape(t, collector.Start(ctx, client, targets, metrics, logger), metrics)
+		result := collector.Fetch(ctx, client, targets)
+		metrics.CountFailures(result)
+		families := gatherScrape(t, collector.New(result, logger), metrics)
 		fake.checkCalls(t)
 
 		balanceOK := balanceStatus == 200 && json.Unmarshal(balanceBody, new(sdk.Balance)) == nil && stripetest.IsObject(balanceBody, "balance")

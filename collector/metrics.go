@@ -75,6 +75,18 @@ func (m *Metrics) Prepare(targets []Target) {
 	}
 }
 
+// CountFailures counts r's failed calls, unless its client abandoned it.
+func (m *Metrics) CountFailures(r *Result) {
+	if r.Abandoned {
+		return
+	}
+	for c, err := range r.calls {
+		if err != nil {
+			m.fetchErrors.WithLabelValues(c.account, c.endpoint).Inc()
+		}
+	}
+}
+
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.requests.Describe(ch)
