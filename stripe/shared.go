@@ -46,7 +46,7 @@ func (s *Shared) Balance(ctx context.Context, account string) (*Balance, error) 
 // BalanceTransaction implements Client. A transaction whose funds are
 // available can no longer change, so it is kept and never fetched again.
 func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*BalanceTransaction, error) {
-	if t, ok := s.Kept(account, id); ok {
+	if t, ok := s.kept(account, id); ok {
 		return t, nil
 	}
 	key := account + "\x00" + id
@@ -65,10 +65,9 @@ func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*B
 	return v.(*BalanceTransaction), nil
 }
 
-// Kept returns the settled balance transaction of account kept from an
-// earlier call, if there is one. It needs no call, so a caller can tell
-// what it has at once from what it must wait for.
-func (s *Shared) Kept(account, id string) (*BalanceTransaction, bool) {
+// kept returns the settled balance transaction of account kept from an
+// earlier call, if there is one.
+func (s *Shared) kept(account, id string) (*BalanceTransaction, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.settled[account+"\x00"+id]

@@ -127,8 +127,8 @@ func TestSharedSettledTransactionFetchedOnce(t *testing.T) {
 	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
 	fake.SetTransaction(account, "txn_1Settled", stripetest.SettledTransaction)
 	s := newTestShared(t, fake)
-	if _, ok := s.Kept("", "txn_1Settled"); ok {
-		t.Error("Kept has the transaction before it was fetched")
+	if _, ok := s.kept("", "txn_1Settled"); ok {
+		t.Error("kept has the transaction before it was fetched")
 	}
 
 	for i := range 5 {
@@ -143,11 +143,11 @@ func TestSharedSettledTransactionFetchedOnce(t *testing.T) {
 	if n := fake.Calls(stripetest.TransactionRoute("", "txn_1Settled")); n != 1 {
 		t.Errorf("fake got %d calls for a settled transaction; want 1", n)
 	}
-	if got, ok := s.Kept("", "txn_1Settled"); !ok || !reflect.DeepEqual(got, wantSettled) {
-		t.Errorf("Kept = %+v, %v; want the settled transaction", got, ok)
+	if got, ok := s.kept("", "txn_1Settled"); !ok || !reflect.DeepEqual(got, wantSettled) {
+		t.Errorf("kept = %+v, %v; want the settled transaction", got, ok)
 	}
-	if _, ok := s.Kept(account, "txn_1Settled"); ok {
-		t.Error("Kept has the connected account's transaction, which was not fetched")
+	if _, ok := s.kept(account, "txn_1Settled"); ok {
+		t.Error("kept has the connected account's transaction, which was not fetched")
 	}
 
 	// The cache is per account: the same ID elsewhere is fetched on its own.
@@ -181,8 +181,8 @@ func TestSharedPendingTransactionFetchedEveryTime(t *testing.T) {
 	if n := fake.Calls(stripetest.TransactionRoute("", "txn_1Pending")); n != 5 {
 		t.Errorf("fake got %d calls for a pending transaction in 5 calls; want 5", n)
 	}
-	if _, ok := s.Kept("", "txn_1Pending"); ok {
-		t.Error("Kept has a pending transaction")
+	if _, ok := s.kept("", "txn_1Pending"); ok {
+		t.Error("kept has a pending transaction")
 	}
 
 	// Once it settles, it is fetched one more time and then kept.
