@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"compress/gzip"
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
 )
@@ -36,8 +32,7 @@ func scrapeWith(t *testing.T, url string, h http.Header) *http.Response {
 	return resp
 }
 
-// families decodes a whole exposition and fails on a family sent twice:
-// the runtime's metrics and Stripe's go out in separate parts.
+// families decodes a whole exposition and fails on a family sent twice.
 func families(t *testing.T, resp *http.Response) map[string]*dto.MetricFamily {
 	t.Helper()
 	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
@@ -62,8 +57,7 @@ func TestExpositionFormats(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
-	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction=txn_1Settled")
-	defer e.stop()
+	e := startExporter(t, fake, stripetest.Key, "--stripe.balance-transaction=txn_1Settled")
 	want := []string{"go_goroutines", "process_start_time_seconds", "stripe_exporter_build_info", "promhttp_metric_handler_requests_total",
 		"stripe_up", "stripe_balance_available", "stripe_balance_transaction_fee", "stripe_api_requests_total"}
 
@@ -75,7 +69,7 @@ func TestExpositionFormats(t *testing.T) {
 		{"protobuf", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", expfmt.TypeProtoDelim},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept": {tc.accept}, "Accept-Encoding": {"gzip"}})
+			resp := scrapeWith(t, e.URL+"/metrics", http.Header{"Accept": {tc.accept}, "Accept-Encoding": {"gzip"}})
 			if got := expfmt.ResponseFormat(resp.Header).FormatType(); got != tc.format {
 				t.Errorf("Content-Type %q, want format %v", resp.Header.Get("Content-Type"), tc.format)
 			}
@@ -97,14 +91,14 @@ func TestExpositionFormats(t *testing.T) {
 	}
 
 	t.Run("name filter", func(t *testing.T) {
-		got := families(t, scrapeWith(t, e.url+"/metrics?name[]=stripe_up&name[]=go_goroutines", http.Header{}))
+		got := families(t, scrapeWith(t, e.URL+"/metrics?name[]=stripe_up&name[]=go_goroutines", http.Header{}))
 		if len(got) != 2 || got["stripe_up"] == nil || got["go_goroutines"] == nil {
 			t.Errorf("got families %v, want stripe_up and go_goroutines only", keys(got))
 		}
 	})
 
 	t.Run("uncompressed", func(t *testing.T) {
-		resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept-Encoding": {"identity"}})
+		resp := scrapeWith(t, e.URL+"/metrics", http.Header{"Accept-Encoding": {"identity"}})
 		if got := resp.Header.Get("Content-Encoding"); got != "" {
 			t.Errorf("Content-Encoding %q for a scraper that accepts none", got)
 		}
@@ -120,52 +114,4 @@ func keys(m map[string]*dto.MetricFamily) []string {
 		ks = append(ks, k)
 	}
 	return ks
-}
-
-// TestSentWhileStripeAnswers: the exporter's own metrics, and the settled
-// transaction kept from an earlier scrape, reach the scraper before Stripe
-// has answered for the balance, which follows.
-func TestSentWhileStripeAnswers(t *testing.T) {
-	const delay = 3 * time.Second
-	fake := stripetest.New(t)
-	fake.SetBalance("", stripetest.Balance)
-	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
-	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction=txn_1Settled")
-	defer e.stop()
-	get(t, e.url+"/metrics", nil) // fetches the transaction, kept from then on
-	fake.SetDelay(delay)
-
-	start := time.Now()
-	resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept-Encoding": {"identity"}})
-	r := bufio.NewReader(resp.Body)
-	var early strings.Builder
-	for !strings.Contains(early.String(), "# TYPE go_goroutines ") ||
-		!strings.Contains(early.String(), "# TYPE stripe_balance_transaction_amount ") {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading the scrape: %v; so far:\n%s", err, early.String())
-		}
-		early.WriteString(line)
-	}
-	if took := time.Since(start); took >= delay {
-		t.Errorf("the runtime's metrics and the transaction came after %v, not before Stripe's answer after %v", took, delay)
-	}
-	if strings.Contains(early.String(), "stripe_up") {
-		t.Error("stripe_up came before Stripe answered")
-	}
-	rest, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := early.String() + string(rest)
-	if !strings.Contains(all, `stripe_up{account="self"} 1`) {
-		t.Errorf("no stripe_up 1 once Stripe answered:\n%s", all)
-	}
-	if calls := fake.Calls(stripetest.TransactionRoute("", "txn_1Settled")); calls != 1 {
-		t.Errorf("the settled transaction was fetched %d times, want once", calls)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	if _, err := parser.TextToMetricFamilies(strings.NewReader(all)); err != nil {
-		t.Errorf("the exposition does not parse: %v", err)
-	}
 }
