@@ -30,7 +30,8 @@ func TestLogBufferWait(t *testing.T) {
 }
 
 func TestProcessStop(t *testing.T) {
-	cmd := exec.Command("sh", "-c", `trap 'echo bye; exit 3' TERM; echo ready on 127.0.0.1:1; while :; do sleep 0.05; done`)
+	// Absolute paths: a fresh machine's $PATH may hold only Go.
+	cmd := exec.Command("/bin/sh", "-c", `trap 'echo bye; exit 3' TERM; echo ready on 127.0.0.1:1; while :; do /bin/sleep 0.05; done`)
 	p, m := StartProcess(t, cmd, regexp.MustCompile(`ready on (\S+)`))
 	if m[1] != "127.0.0.1:1" {
 		t.Errorf("submatch %q, want 127.0.0.1:1", m[1])
