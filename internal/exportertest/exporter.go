@@ -118,9 +118,9 @@ type Exporter struct {
 }
 
 // Start runs the exporter with env (NAME=VALUE) added to its environment
-// and args on its command line, and returns once it listens. When the test
-// ends it is stopped, and the test fails unless it exits 0, if the test has
-// not stopped it itself.
+// and args on its command line, and returns once it listens. One the test
+// has not stopped is stopped when the test ends, and must then exit 0 or
+// the test fails.
 func Start(t testing.TB, env []string, args ...string) *Exporter {
 	t.Helper()
 	p, m := StartProcess(t, command(t, env, args), Listening)
