@@ -36,7 +36,8 @@ build:
 # The test command: formatting, vet, staticcheck, every package's tests with
 # the race detector (the stripe-mock conformance, fault and load tests
 # among them), then the end-to-end tests against real Prometheus and
-# Alertmanager.
+# Alertmanager. A plain `go test` skips the tests whose tool is missing;
+# these targets make a missing tool fail them, as CI=true does.
 test: tools debian-packages check-fmt vet staticcheck
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
@@ -50,6 +51,8 @@ vet:
 
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
+
+unit e2e scale: export STRIPE_EXPORTER_REQUIRE_TOOLS := 1
 
 unit: $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) go test -race -count=1 $$(go list ./... | grep -v '/e2e$$')

@@ -32,8 +32,7 @@ func scrapeWith(t *testing.T, url string, h http.Header) *http.Response {
 	return resp
 }
 
-// families decodes a whole exposition and fails on a family sent twice:
-// the runtime's metrics and Stripe's go out in separate parts.
+// families decodes a whole exposition and fails on a family sent twice.
 func families(t *testing.T, resp *http.Response) map[string]*dto.MetricFamily {
 	t.Helper()
 	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
@@ -58,8 +57,7 @@ func TestExpositionFormats(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
-	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction=txn_1Settled")
-	defer e.stop()
+	e := startExporter(t, fake, stripetest.Key, "--stripe.balance-transaction=txn_1Settled")
 	want := []string{"go_goroutines", "process_start_time_seconds", "stripe_exporter_build_info", "promhttp_metric_handler_requests_total",
 		"stripe_up", "stripe_balance_available", "stripe_balance_transaction_fee", "stripe_api_requests_total"}
 
@@ -71,7 +69,7 @@ func TestExpositionFormats(t *testing.T) {
 		{"protobuf", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", expfmt.TypeProtoDelim},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept": {tc.accept}, "Accept-Encoding": {"gzip"}})
+			resp := scrapeWith(t, e.URL+"/metrics", http.Header{"Accept": {tc.accept}, "Accept-Encoding": {"gzip"}})
 			if got := expfmt.ResponseFormat(resp.Header).FormatType(); got != tc.format {
 				t.Errorf("Content-Type %q, want format %v", resp.Header.Get("Content-Type"), tc.format)
 			}
@@ -93,14 +91,14 @@ func TestExpositionFormats(t *testing.T) {
 	}
 
 	t.Run("name filter", func(t *testing.T) {
-		got := families(t, scrapeWith(t, e.url+"/metrics?name[]=stripe_up&name[]=go_goroutines", http.Header{}))
+		got := families(t, scrapeWith(t, e.URL+"/metrics?name[]=stripe_up&name[]=go_goroutines", http.Header{}))
 		if len(got) != 2 || got["stripe_up"] == nil || got["go_goroutines"] == nil {
 			t.Errorf("got families %v, want stripe_up and go_goroutines only", keys(got))
 		}
 	})
 
 	t.Run("uncompressed", func(t *testing.T) {
-		resp := scrapeWith(t, e.url+"/metrics", http.Header{"Accept-Encoding": {"identity"}})
+		resp := scrapeWith(t, e.URL+"/metrics", http.Header{"Accept-Encoding": {"identity"}})
 		if got := resp.Header.Get("Content-Encoding"); got != "" {
 			t.Errorf("Content-Encoding %q for a scraper that accepts none", got)
 		}

@@ -2,24 +2,21 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stripe-exporter/stripe_exporter/internal/exportertest"
 	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
 )
 
 // The load tests run wrk (https://github.com/wg/wrk, Debian package wrk)
-// against the exporter built as its own process, so that its memory is its
-// own, in front of a fake Stripe that takes a little while to answer.
+// against the exporter, whose memory they measure, in front of a fake
+// Stripe that takes a little while to answer.
 //
 // The exporter gives each scrape at most loadStripeTimeout on Stripe and
 // wrk waits wrkTimeout for an answer, well beyond: a wrk timeout means the
@@ -28,109 +25,43 @@ import (
 const (
 	loadStripeTimeout = 4 * time.Second
 	wrkTimeout        = 10 * time.Second
+	wrkInstall        = "install the Debian package wrk (`make debian-packages`)"
 )
 
-// findWrk returns the path of wrk: $WRK, or wrk on $PATH.
-func findWrk(t *testing.T) string {
+// loadExporter is the exporter under load.
+type loadExporter struct{ *exportertest.Exporter }
+
+// startLoadExporter starts the exporter against fake at an address the
+// test chooses, with args added to its command line.
+func startLoadExporter(t *testing.T, fake *stripetest.Server, args ...string) loadExporter {
 	t.Helper()
-	if p := os.Getenv("WRK"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("wrk")
-	if err != nil {
-		t.Fatalf("the load test needs wrk (set $WRK or put it on $PATH): `make test` installs Debian's wrk package, or run `apt-get install wrk`: %v", err)
-	}
-	return p
-}
-
-// loadExporter is the exporter running as a separate process.
-type loadExporter struct {
-	url  string
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan error
-}
-
-// startLoadExporter builds the exporter and starts it against fake on a free
-// port of 127.0.0.1, with args added to its command line. It is stopped
-// with SIGTERM, and must exit cleanly, when the test ends.
-func startLoadExporter(t *testing.T, fake *stripetest.Server, args ...string) *loadExporter {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "stripe_exporter")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-
-	cmd := exec.Command(bin, append([]string{
+	addr := exportertest.FreeAddr(t)
+	e := startExporter(t, fake, stripetest.Key, append([]string{
 		"--web.listen-address=" + addr,
-		"--stripe.api-url=" + fake.URL,
 		"--stripe.rate-limit=10000",
 		"--stripe.timeout=" + loadStripeTimeout.String(),
 	}, args...)...)
-	cmd.Env = append(os.Environ(), keyEnv+"="+stripetest.Key)
-	e := &loadExporter{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = e.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if e.Addr != addr {
+		t.Fatalf("exporter listens on %s, want %s", e.Addr, addr)
 	}
-	go func() { e.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-e.done:
-			if err != nil {
-				t.Errorf("exporter exited with %v after SIGTERM; logs:\n%s", err, e.logs)
-			}
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-e.done
-			t.Errorf("exporter still running 30s after SIGTERM; logs:\n%s", e.logs)
-		}
-	})
-	e.url = waitListening(t, e.logs)
-	if e.url != "http://"+addr {
-		t.Fatalf("exporter listens on %s, want %s", e.url, addr)
-	}
-	return e
+	return loadExporter{e}
 }
 
 // alive fails the test if the exporter has exited.
-func (e *loadExporter) alive(t *testing.T) {
+func (e loadExporter) alive(t *testing.T) {
 	t.Helper()
-	select {
-	case err := <-e.done:
-		e.done <- err
-		t.Fatalf("the exporter exited: %v; logs:\n%s", err, e.logs)
-	default:
+	if code, exited := e.Wait(0); exited {
+		t.Fatalf("the exporter exited with code %d; logs:\n%s", code, e.Log)
 	}
 }
 
-// rss is the exporter's resident memory in bytes.
-func (e *loadExporter) rss(t *testing.T) int64 {
-	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^VmRSS:\s+(\d+) kB$`).FindSubmatch(status)
-	if m == nil {
-		t.Fatalf("no VmRSS in /proc/%d/status:\n%s", e.cmd.Process.Pid, status)
-	}
-	kb, _ := strconv.ParseInt(string(m[1]), 10, 64)
-	return kb << 10
-}
+// rss is the exporter's resident memory in KiB.
+func (e loadExporter) rss(t *testing.T) int64 { return e.StatusKB(t, "VmRSS") }
 
 // scrape gets /metrics, which must be a healthy scrape.
-func (e *loadExporter) scrape(t *testing.T) string {
+func (e loadExporter) scrape(t *testing.T) string {
 	t.Helper()
-	body := get(t, e.url+"/metrics", nil)
+	body := exportertest.Get(t, e.URL+"/metrics", nil)
 	if !strings.Contains(body, `stripe_up{account="self"} 1`) {
 		t.Errorf("/metrics lacks stripe_up 1:\n%.2000s", body)
 	}
@@ -139,12 +70,12 @@ func (e *loadExporter) scrape(t *testing.T) string {
 
 // waitHealthy waits at most d for a scrape to be answered 200 with
 // stripe_up 1, and returns it and how many scrapes were answered 503 first.
-func (e *loadExporter) waitHealthy(t *testing.T, d time.Duration) (body string, refused int) {
+func (e loadExporter) waitHealthy(t *testing.T, d time.Duration) (body string, refused int) {
 	t.Helper()
 	start := time.Now()
 	client := &http.Client{Timeout: 2 * d}
 	for {
-		r, err := fetch(t, client, e.url+"/metrics", "", "")
+		r, err := fetch(t, client, e.URL+"/metrics", "", "")
 		if err == nil && r.status == http.StatusOK && strings.Contains(r.body, `stripe_up{account="self"} 1`) {
 			t.Logf("healthy scrape %v after the load, after %d answers 503", time.Since(start).Round(time.Millisecond), refused)
 			return r.body, refused
@@ -159,27 +90,28 @@ func (e *loadExporter) waitHealthy(t *testing.T, d time.Duration) (body string, 
 	}
 }
 
-// gauge is the value of an unlabelled metric in a scrape.
-func gauge(t testing.TB, body, name string) float64 {
+// value is the value of one series in a scrape in the text format, such
+// as go_goroutines or stripe_api_requests_total{code="200",endpoint="balance"}.
+func value(t testing.TB, body, series string) float64 {
 	t.Helper()
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(body)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(body)
 	if m == nil {
-		t.Fatalf("no %s in the scrape", name)
+		t.Fatalf("no %s in the scrape", series)
 	}
 	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", series, err)
 	}
 	return v
 }
 
 // waitGoroutines waits for go_goroutines to come back to at most idle+slack
 // after a load, and returns the last value seen.
-func (e *loadExporter) waitGoroutines(t *testing.T, idle, slack float64) float64 {
+func (e loadExporter) waitGoroutines(t *testing.T, idle, slack float64) float64 {
 	t.Helper()
 	var n float64
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		n = gauge(t, e.scrape(t), "go_goroutines")
+		n = value(t, e.scrape(t), "go_goroutines")
 		if n <= idle+slack {
 			return n
 		}
@@ -274,14 +206,14 @@ type stripeStats struct {
 	calls, seconds, slow float64
 }
 
-func (e *loadExporter) stripeStats(t *testing.T, body string) stripeStats {
+func (e loadExporter) stripeStats(t *testing.T, body string) stripeStats {
 	t.Helper()
 	const h = `stripe_api_request_duration_seconds`
-	n := gauge(t, body, h+`_count{endpoint="balance"}`)
+	n := value(t, body, h+`_count{endpoint="balance"}`)
 	return stripeStats{
 		calls:   n,
-		seconds: gauge(t, body, h+`_sum{endpoint="balance"}`),
-		slow:    n - gauge(t, body, h+`_bucket{endpoint="balance",le="1"}`),
+		seconds: value(t, body, h+`_sum{endpoint="balance"}`),
+		slow:    n - value(t, body, h+`_bucket{endpoint="balance",le="1"}`),
 	}
 }
 
@@ -295,27 +227,27 @@ func (s stripeStats) since(before stripeStats) string {
 	return fmt.Sprintf("%.0f Stripe calls, mean %v, %.0f over 1s", n, mean.Round(100*time.Microsecond), s.slow-before.slow)
 }
 
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+func mib(kib int64) string { return fmt.Sprintf("%.1f MiB", float64(kib)/(1<<10)) }
 
 // TestLoadUnderMaxRequests scrapes /metrics as fast as 32 connections can,
 // under the --web.max-requests cap of 40, twice: every scrape must succeed,
 // and the second run must leave memory and goroutines where the first did.
 func TestLoadUnderMaxRequests(t *testing.T) {
-	wrk := findWrk(t)
+	wrk := exportertest.Tool(t, "WRK", "wrk", wrkInstall)
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetDelay(20 * time.Millisecond)
 	e := startLoadExporter(t, fake, "--web.max-requests=40")
 
 	body := e.scrape(t)
-	idle := gauge(t, body, "go_goroutines")
+	idle := value(t, body, "go_goroutines")
 	stats := e.stripeStats(t, body)
 	t.Logf("idle: %s RSS, %v goroutines", mib(e.rss(t)), idle)
 
 	const connections, d = 32, 8 * time.Second
 	var rss [2]int64
 	for i := range rss {
-		r := runWrk(t, wrk, connections, d, e.url+"/metrics")
+		r := runWrk(t, wrk, connections, d, e.URL+"/metrics")
 		e.alive(t)
 		rss[i] = e.rss(t)
 		after := e.stripeStats(t, e.scrape(t))
@@ -335,7 +267,7 @@ func TestLoadUnderMaxRequests(t *testing.T) {
 		n := e.waitGoroutines(t, idle, 10)
 		t.Logf("run %d: %v goroutines after (idle %v)", i+1, n, idle)
 	}
-	if limit := rss[0] + rss[0]/4 + 4<<20; rss[1] > limit {
+	if limit := rss[0] + rss[0]/4 + 4<<10; rss[1] > limit {
 		t.Errorf("RSS grew from %s after the first run to %s after the second, more than the %s allowed", mib(rss[0]), mib(rss[1]), mib(limit))
 	}
 	body = e.scrape(t)
@@ -343,7 +275,7 @@ func TestLoadUnderMaxRequests(t *testing.T) {
 		t.Errorf("some scrapes were answered 503 under the cap")
 	}
 	t.Logf("stripe_fetch_errors_total for the balance: %v (scrapes wrk hung up on while they waited for Stripe)",
-		gauge(t, body, `stripe_fetch_errors_total{account="self",endpoint="balance"}`))
+		value(t, body, `stripe_fetch_errors_total{account="self",endpoint="balance"}`))
 	e.checkLogs(t)
 }
 
@@ -352,18 +284,18 @@ func TestLoadUnderMaxRequests(t *testing.T) {
 // second: the excess must be answered 503 at once, without errors or
 // timeouts, and the exporter must stay healthy.
 func TestLoadOverMaxRequests(t *testing.T) {
-	wrk := findWrk(t)
+	wrk := exportertest.Tool(t, "WRK", "wrk", wrkInstall)
 	const delay = 500 * time.Millisecond
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetDelay(delay)
 	e := startLoadExporter(t, fake, "--web.max-requests=40")
 	body := e.scrape(t)
-	idle := gauge(t, body, "go_goroutines")
+	idle := value(t, body, "go_goroutines")
 	stats := e.stripeStats(t, body)
 
 	const connections, d = 120, 5 * time.Second
-	r := runWrk(t, wrk, connections, d, e.url+"/metrics")
+	r := runWrk(t, wrk, connections, d, e.URL+"/metrics")
 	e.alive(t)
 	t.Logf("%v; RSS %s", r, mib(e.rss(t)))
 	if r.socketErrors != "" && r.socketErrors != "connect 0, read 0, write 0, timeout 0" {
@@ -388,7 +320,7 @@ func TestLoadOverMaxRequests(t *testing.T) {
 	t.Logf("%s", e.stripeStats(t, body).since(stats))
 	// The exporter counts every 503 wrk saw, those wrk gave up on when
 	// its time was up, and those waitHealthy saw.
-	if n := int(gauge(t, body, `promhttp_metric_handler_requests_total{code="503"}`)); n < r.non2xx+refused || n > r.non2xx+refused+connections {
+	if n := int(value(t, body, `promhttp_metric_handler_requests_total{code="503"}`)); n < r.non2xx+refused || n > r.non2xx+refused+connections {
 		t.Errorf("the exporter counts %d answers 503, wrk %d and waitHealthy %d", n, r.non2xx, refused)
 	}
 	n := e.waitGoroutines(t, idle, 10)
@@ -401,10 +333,10 @@ func TestLoadOverMaxRequests(t *testing.T) {
 // each such scrape it could not finish sending, and a warning for each such
 // scrape waiting on Stripe. Their number is
 // logged.
-func (e *loadExporter) checkLogs(t *testing.T) {
+func (e loadExporter) checkLogs(t *testing.T) {
 	t.Helper()
 	var hungUp int
-	for line := range strings.Lines(e.logs.String()) {
+	for line := range strings.Lines(e.Log.String()) {
 		switch {
 		case !strings.HasPrefix(line, "level=error"):
 		case strings.Contains(line, "broken pipe"), strings.Contains(line, "connection reset by peer"):

@@ -1,40 +1,25 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/go-kit/log"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
+	"github.com/stripe-exporter/stripe_exporter/internal/exportertest"
 	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
 )
 
-// TestMain lets a test run this binary as the exporter itself, to check
-// what only a real process shows (signals and its command line), and a
-// benchmark run it as a fake Stripe of its own.
-func TestMain(m *testing.M) {
-	if os.Getenv("STRIPE_EXPORTER_TEST_MAIN") == "1" {
-		os.Args = append([]string{exporterName}, os.Args[1:]...)
-		main()
-	}
-	if delay := os.Getenv(benchFakeEnv); delay != "" {
-		serveBenchFake(delay)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { exportertest.Main(m) }
 
 func TestBuildTargets(t *testing.T) {
 	got, byAccount, err := buildTargets(
@@ -185,33 +170,38 @@ func TestStartupErrors(t *testing.T) {
 		{name: "bad log format", key: stripetest.Key, args: []string{"--log.format=xml"}, wantCode: 2, want: []string{"--log.format", "xml"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out bytes.Buffer
-			code := run(context.Background(), tc.args, envWith(tc.key), &out)
+			var env []string
+			if tc.key != "" {
+				env = []string{keyEnv + "=" + tc.key}
+			}
+			code, out := exportertest.Run(t, env, tc.args...)
 			if code != tc.wantCode {
-				t.Errorf("exit code %d, want %d; output:\n%s", code, tc.wantCode, out.String())
+				t.Errorf("exit code %d, want %d; output:\n%s", code, tc.wantCode, out)
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output does not mention %q:\n%s", w, out.String())
+				if !strings.Contains(out, w) {
+					t.Errorf("output does not mention %q:\n%s", w, out)
 				}
 			}
 			for _, secret := range []string{tc.key, "sk_live_inURL"} {
-				if secret != "" && strings.Contains(out.String(), secret) {
-					t.Errorf("output contains %s:\n%s", secret, out.String())
+				if secret != "" && strings.Contains(out, secret) {
+					t.Errorf("output contains %s:\n%s", secret, out)
 				}
 			}
 		})
 	}
 }
 
+// TestServesMetricsAndShutsDown scrapes the exporter, then sends it
+// SIGTERM, on which it must exit 0.
 func TestServesMetricsAndShutsDown(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetTransaction("", "txn_1Settled", stripetest.SettledTransaction)
 	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusServiceUnavailable, Body: "{}"})
-	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction=txn_1Settled")
+	e := startExporter(t, fake, stripetest.Key, "--stripe.balance-transaction=txn_1Settled")
 
-	body := get(t, e.url+"/metrics", nil)
+	body := exportertest.Get(t, e.URL+"/metrics", nil)
 	for _, want := range []string{
 		`stripe_up{account="self"} 1`,
 		`stripe_balance_available{account="self",currency="kwd",source_type="card"} 1.234`,
@@ -229,25 +219,24 @@ func TestServesMetricsAndShutsDown(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	if landing := get(t, e.url+"/", nil); !strings.Contains(landing, `href="/metrics"`) {
+	if landing := exportertest.Get(t, e.URL+"/", nil); !strings.Contains(landing, `href="/metrics"`) {
 		t.Errorf("landing page has no link to /metrics:\n%s", landing)
 	}
-	if code := e.stop(); code != 0 {
-		t.Errorf("exit code %d after shutdown, want 0; logs:\n%s", code, e.logs)
+	if code := e.Stop(); code != 0 {
+		t.Errorf("exit code %d after shutdown, want 0; logs:\n%s", code, e.Log)
 	}
-	if !strings.Contains(e.logs.String(), "shutting down") {
-		t.Errorf("no shutdown line in logs:\n%s", e.logs)
+	if !strings.Contains(e.Log.String(), "shutting down") {
+		t.Errorf("no shutdown line in logs:\n%s", e.Log)
 	}
 }
 
 func TestScrapeTimeoutHeaderBoundsStripeWork(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 30 * time.Second, Body: stripetest.Balance})
-	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.timeout-offset=250ms", "--stripe.timeout=2s")
-	defer e.stop()
+	e := startExporter(t, fake, stripetest.Key, "--stripe.timeout-offset=250ms", "--stripe.timeout=2s")
 
 	start := time.Now()
-	body := get(t, e.url+"/metrics", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"1"}})
+	body := exportertest.Get(t, e.URL+"/metrics", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"1"}})
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("scrape with a 1s timeout took %v", took)
 	}
@@ -260,13 +249,12 @@ func TestConcurrentScrapesShareBalanceCall(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Delay: 500 * time.Millisecond, Body: stripetest.Balance})
-	e := startExporter(t, fake, envWith(stripetest.Key))
-	defer e.stop()
+	e := startExporter(t, fake, stripetest.Key)
 
 	var wg sync.WaitGroup
 	bodies := make([]string, 20)
 	for i := range bodies {
-		wg.Go(func() { bodies[i] = get(t, e.url+"/metrics", nil) })
+		wg.Go(func() { bodies[i] = exportertest.Get(t, e.URL+"/metrics", nil) })
 	}
 	wg.Wait()
 	for i, b := range bodies {
@@ -281,7 +269,7 @@ func TestConcurrentScrapesShareBalanceCall(t *testing.T) {
 
 // TestKeyNeverLeaks makes Stripe answer 401 with the whole key in its
 // message, as a misbehaving proxy might, and looks for the key everywhere the
-// exporter writes.
+// exporter writes, and in its command line.
 func TestKeyNeverLeaks(t *testing.T) {
 	const key = "rk_test_51LeakCanaryDoNotPrintMe"
 	fake := stripetest.New(t)
@@ -294,162 +282,38 @@ func TestKeyNeverLeaks(t *testing.T) {
 		Status: http.StatusOK,
 		Body:   "<html>not json " + key + "</html>",
 	})
-	e := startExporter(t, fake, envWith(key), "--stripe.balance-transaction=txn_1X", "--log.level=debug")
-	body := get(t, e.url+"/metrics", nil)
-	body += get(t, e.url+"/metrics", nil) // the second one meets the fake's plain 401
-	e.stop()
+	e := startExporter(t, fake, key, "--stripe.balance-transaction=txn_1X", "--log.level=debug")
+	body := exportertest.Get(t, e.URL+"/metrics", nil)
+	body += exportertest.Get(t, e.URL+"/metrics", nil) // the second one meets the fake's plain 401
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", e.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Stop()
 
 	if !strings.Contains(body, `stripe_up{account="self"} 0`) {
 		t.Errorf("401 did not give stripe_up 0:\n%s", body)
 	}
-	logs := e.logs.String()
+	logs := e.Log.String()
 	if !strings.Contains(logs, "status=401") {
 		t.Errorf("no log line for the 401:\n%s", logs)
 	}
-	for what, text := range map[string]string{"metrics": body, "logs": logs} {
+	for what, text := range map[string]string{"metrics": body, "logs": logs, "command line": string(cmdline)} {
 		if strings.Contains(text, key) {
 			t.Errorf("the API key appears in the %s", what)
 		}
 	}
 }
 
-// TestProcess runs the real binary: the key is not in its command line,
-// and SIGTERM shuts it down cleanly.
-func TestProcess(t *testing.T) {
-	fake := stripetest.New(t)
-	fake.SetBalance("", stripetest.Balance)
-	cmd := exec.Command(os.Args[0], "--web.listen-address=127.0.0.1:0", "--stripe.api-url="+fake.URL)
-	cmd.Env = append(os.Environ(), "STRIPE_EXPORTER_TEST_MAIN=1", keyEnv+"="+stripetest.Key)
-	logs := &syncBuffer{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill() }()
-	url := waitListening(t, logs)
-	if body := get(t, url+"/metrics", nil); !strings.Contains(body, `stripe_up{account="self"} 1`) {
-		t.Errorf("/metrics lacks stripe_up 1:\n%s", body)
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Contains(cmdline, []byte(stripetest.Key)) {
-		t.Error("the API key is in the process's command line")
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exporter exited with %v after SIGTERM; logs:\n%s", err, logs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("exporter still running 20s after SIGTERM; logs:\n%s", logs)
-	}
-	if !strings.Contains(logs.String(), "shutting down") {
-		t.Errorf("no shutdown line:\n%s", logs)
-	}
-}
-
-type exporter struct {
-	url  string
-	logs *syncBuffer
-	stop func() int
-}
-
-// startExporter runs the exporter in this process against fake, on a free
-// port of 127.0.0.1.
-func startExporter(t testing.TB, fake *stripetest.Server, getenv func(string) string, args ...string) *exporter {
+// startExporter runs the exporter against fake with key as its API key,
+// and a rate limit that does not space the tests' scrapes out unless args
+// set one.
+func startExporter(t testing.TB, fake *stripetest.Server, key string, args ...string) *exportertest.Exporter {
 	t.Helper()
-	return startExporterAt(t, fake.URL, getenv, args...)
-}
-
-// startExporterAt is startExporter against the Stripe API at apiURL.
-func startExporterAt(t testing.TB, apiURL string, getenv func(string) string, args ...string) *exporter {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	args = append([]string{"--web.listen-address=127.0.0.1:0", "--stripe.api-url=" + apiURL, "--stripe.rate-limit=1000"}, args...)
-	codes := make(chan int, 1)
-	go func() { codes <- run(ctx, args, getenv, logs) }()
-	var once sync.Once
-	code := -1
-	stop := func() int {
-		once.Do(func() {
-			cancel()
-			code = <-codes
-		})
-		return code
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--stripe.rate-limit=") }) {
+		args = append(args, "--stripe.rate-limit=1000")
 	}
-	t.Cleanup(func() { stop() })
-	return &exporter{url: waitListening(t, logs), logs: logs, stop: stop}
-}
-
-var listeningRE = regexp.MustCompile(`msg="Listening on" address=(127\.0\.0\.1:\d+)`)
-
-func waitListening(t testing.TB, logs *syncBuffer) string {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
-			return "http://" + m[1]
-		}
-	}
-	t.Fatalf("exporter did not start listening; logs:\n%s", logs)
-	return ""
-}
-
-func get(t testing.TB, url string, h http.Header) string {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Error(err)
-		return ""
-	}
-	req.Header = h
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Error(err)
-		return ""
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Error(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return string(b)
-}
-
-func envWith(key string) func(string) string {
-	return func(name string) string {
-		if name == keyEnv {
-			return key
-		}
-		return ""
-	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return exportertest.Start(t, []string{keyEnv + "=" + key}, append(args, "--stripe.api-url="+fake.URL)...)
 }
 
 func TestSecretKeyWarnsOnce(t *testing.T) {
@@ -457,11 +321,11 @@ func TestSecretKeyWarnsOnce(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetKey(key)
 	fake.SetBalance("", stripetest.Balance)
-	e := startExporter(t, fake, envWith(key))
-	get(t, e.url+"/metrics", nil)
-	get(t, e.url+"/metrics", nil)
-	e.stop()
-	logs := e.logs.String()
+	e := startExporter(t, fake, key)
+	exportertest.Get(t, e.URL+"/metrics", nil)
+	exportertest.Get(t, e.URL+"/metrics", nil)
+	e.Stop()
+	logs := e.Log.String()
 	if n := strings.Count(logs, "restricted key (rk_)"); n != 1 {
 		t.Errorf("want one warning about the secret key, got %d:\n%s", n, logs)
 	}
@@ -479,9 +343,9 @@ func TestProbe(t *testing.T) {
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetBalance(account, stripetest.ConnectedBalance)
 	fake.SetTransaction(account, "txn_1Settled", stripetest.SettledTransaction)
-	e := startExporter(t, fake, envWith(stripetest.Key), "--stripe.balance-transaction="+account+"/txn_1Settled")
+	e := startExporter(t, fake, stripetest.Key, "--stripe.balance-transaction="+account+"/txn_1Settled")
 
-	body := get(t, e.url+"/probe?account="+account, http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"5"}})
+	body := exportertest.Get(t, e.URL+"/probe?account="+account, http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"5"}})
 	for _, want := range []string{
 		`stripe_up{account="` + account + `"} 1`,
 		`stripe_balance_available{account="` + account + `",currency="gbp",source_type="card"} 9.99`,
@@ -497,7 +361,7 @@ func TestProbe(t *testing.T) {
 			t.Errorf("/probe has %q, which belongs on /metrics only", unwanted)
 		}
 	}
-	if metrics := get(t, e.url+"/metrics", nil); strings.Contains(metrics, `stripe_up{account="`+account+`"}`) {
+	if metrics := exportertest.Get(t, e.URL+"/metrics", nil); strings.Contains(metrics, `stripe_up{account="`+account+`"}`) {
 		t.Errorf("/metrics scrapes %s, which is not listed with --stripe.account", account)
 	}
 	if n := fake.Calls(stripetest.BalanceRoute(account)); n != 1 {
@@ -506,10 +370,10 @@ func TestProbe(t *testing.T) {
 
 	// A probe of an account Stripe does not know says so in its stripe_up,
 	// and adds nothing to /metrics.
-	if body := get(t, e.url+"/probe?account=acct_1Unknown", nil); !strings.Contains(body, `stripe_up{account="acct_1Unknown"} 0`) {
+	if body := exportertest.Get(t, e.URL+"/probe?account=acct_1Unknown", nil); !strings.Contains(body, `stripe_up{account="acct_1Unknown"} 0`) {
 		t.Errorf("/probe of an unknown account lacks stripe_up 0:\n%s", body)
 	}
-	if metrics := get(t, e.url+"/metrics", nil); strings.Contains(metrics, "acct_1Unknown") {
+	if metrics := exportertest.Get(t, e.URL+"/metrics", nil); strings.Contains(metrics, "acct_1Unknown") {
 		t.Errorf("a failed probe left a series on /metrics")
 	}
 
@@ -519,7 +383,7 @@ func TestProbe(t *testing.T) {
 		"?account=cus_1Customer": `"cus_1Customer" is not a connected account ID`,
 		"?account=acct_1%20x":    `"acct_1 x" is not a connected account ID`,
 	} {
-		resp, err := http.Get(e.url + "/probe" + query)
+		resp, err := http.Get(e.URL + "/probe" + query)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -536,16 +400,16 @@ func TestDiscoveryEndpoint(t *testing.T) {
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetAccounts("acct_1One", "acct_1Two")
 
-	off := startExporter(t, fake, envWith(stripetest.Key))
-	if resp, err := http.Get(off.url + "/discovery"); err != nil || resp.StatusCode != http.StatusNotFound {
+	off := startExporter(t, fake, stripetest.Key)
+	if resp, err := http.Get(off.URL + "/discovery"); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("/discovery without --discovery.enabled: %v %v, want 404", resp.Status, err)
 	}
-	off.stop()
+	off.Stop()
 
-	e := startExporter(t, fake, envWith(stripetest.Key), "--discovery.enabled")
+	e := startExporter(t, fake, stripetest.Key, "--discovery.enabled")
 	var body string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get(e.url + "/discovery")
+		resp, err := http.Get(e.URL + "/discovery")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -561,7 +425,7 @@ func TestDiscoveryEndpoint(t *testing.T) {
 			t.Errorf("/discovery lacks %s: %s", want, body)
 		}
 	}
-	if m := get(t, e.url+"/metrics", nil); !strings.Contains(m, "stripe_discovery_accounts 2") {
+	if m := exportertest.Get(t, e.URL+"/metrics", nil); !strings.Contains(m, "stripe_discovery_accounts 2") {
 		t.Errorf("/metrics lacks stripe_discovery_accounts 2")
 	}
 }
@@ -571,19 +435,19 @@ func TestMaxRequestsAnswers503(t *testing.T) {
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetBalance("acct_1Slow", stripetest.ConnectedBalance)
 	fake.SetDelay(time.Second)
-	e := startExporter(t, fake, envWith(stripetest.Key), "--web.max-requests=1")
+	e := startExporter(t, fake, stripetest.Key, "--web.max-requests=1")
 
 	// Each endpoint has one slot; a slow scrape of each fills them.
 	done := make(chan string, 2)
-	go func() { done <- get(t, e.url+"/metrics", nil) }()
-	go func() { done <- get(t, e.url+"/probe?account=acct_1Slow", nil) }()
+	go func() { done <- exportertest.Get(t, e.URL+"/metrics", nil) }()
+	go func() { done <- exportertest.Get(t, e.URL+"/probe?account=acct_1Slow", nil) }()
 	for deadline := time.Now().Add(10 * time.Second); fake.PeakInFlight() < 2; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the two slow scrapes did not reach the fake")
 		}
 	}
 	for _, path := range []string{"/metrics", "/probe?account=acct_1Slow"} {
-		resp, err := http.Get(e.url + path)
+		resp, err := http.Get(e.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -595,7 +459,7 @@ func TestMaxRequestsAnswers503(t *testing.T) {
 	}
 	<-done
 	<-done
-	if body := get(t, e.url+"/metrics", nil); !strings.Contains(body, `promhttp_metric_handler_requests_total{code="503"} 1`) {
+	if body := exportertest.Get(t, e.URL+"/metrics", nil); !strings.Contains(body, `promhttp_metric_handler_requests_total{code="503"} 1`) {
 		t.Errorf("the 503 on /metrics is not counted")
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,10 +15,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stripe-exporter/stripe_exporter/internal/exportertest"
 	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
 )
 
@@ -139,11 +140,11 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetBalance(account, stripetest.ConnectedBalance)
-	e := startExporter(t, fake, envWith(stripetest.Key), "--web.config.file="+configFile)
-	addr := strings.TrimPrefix(e.url, "http://")
-	base := "https://" + addr
-	if !strings.Contains(e.logs.String(), "TLS is enabled.") {
-		t.Errorf("the exporter does not say TLS is enabled; logs:\n%s", e.logs)
+	e := startExporter(t, fake, stripetest.Key, "--web.config.file="+configFile)
+	base := "https://" + e.Addr
+	// The toolkit says so just after it listens.
+	if e.Log.Wait(regexp.MustCompile(`TLS is enabled\.`), 10*time.Second) == nil {
+		t.Errorf("the exporter does not say TLS is enabled; logs:\n%s", e.Log)
 	}
 
 	client := &http.Client{
@@ -200,7 +201,7 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 
 	// Plain HTTP to the TLS port, even with the right password, gets no
 	// metrics: Go's TLS server answers 400 to a request in clear text.
-	r, err = fetch(t, &http.Client{Timeout: 30 * time.Second}, "http://"+addr+"/metrics", webUser, webPassword)
+	r, err = fetch(t, &http.Client{Timeout: 30 * time.Second}, "http://"+e.Addr+"/metrics", webUser, webPassword)
 	switch {
 	case err != nil:
 		t.Logf("plain HTTP to the TLS port: %v", err)
@@ -221,10 +222,10 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 		t.Errorf("HTTPS without trusting the test certificate: %v, want an unknown-authority error", err)
 	}
 
-	if code := e.stop(); code != 0 {
-		t.Errorf("exit code %d after shutdown, want 0; logs:\n%s", code, e.logs)
+	if code := e.Stop(); code != 0 {
+		t.Errorf("exit code %d after shutdown, want 0; logs:\n%s", code, e.Log)
 	}
-	if strings.Contains(e.logs.String(), webPassword) {
+	if strings.Contains(e.Log.String(), webPassword) {
 		t.Error("the basic-auth password is in the logs")
 	}
 }
@@ -253,39 +254,25 @@ func badWebConfigs(t *testing.T) []struct{ name, file, mention string } {
 
 // runWithWebConfig runs the exporter with --web.config.file=file and
 // returns its exit code and logs. The exporter must stop by itself: if it
-// is still serving after 10s, the test fails, after checking whether it
+// is still running after 10s, the test fails, after checking whether it
 // serves metrics to anyone.
 func runWithWebConfig(t *testing.T, file string) (int, string) {
 	t.Helper()
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &syncBuffer{}
-	codes := make(chan int, 1)
-	go func() {
-		codes <- run(ctx, []string{
-			"--web.listen-address=127.0.0.1:0",
-			"--stripe.api-url=" + fake.URL,
-			"--web.config.file=" + file,
-		}, envWith(stripetest.Key), logs)
-	}()
-	select {
-	case code := <-codes:
+	p := exportertest.Launch(t, []string{keyEnv + "=" + stripetest.Key}, "--stripe.api-url="+fake.URL, "--web.config.file="+file)
+	if code, exited := p.Wait(10 * time.Second); exited {
 		if n := fake.Calls(stripetest.BalanceRoute("")); n != 0 {
 			t.Errorf("%d balance calls, want none", n)
 		}
-		return code, logs.String()
-	case <-time.After(10 * time.Second):
+		return code, p.Log.String()
 	}
-	if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
+	if m := exportertest.Listening.FindStringSubmatch(p.Log.String()); m != nil {
 		if r, err := fetch(t, &http.Client{Timeout: 5 * time.Second}, "http://"+m[1]+"/metrics", "", ""); err == nil {
 			t.Errorf("plain HTTP without credentials answered %d:\n%.300s", r.status, r.body)
 		}
 	}
-	cancel()
-	<-codes
-	t.Fatalf("still serving 10s after start with web config %s; logs:\n%s", file, logs)
+	t.Fatalf("still running 10s after start with web config %s; logs:\n%s", file, p.Log)
 	return 0, ""
 }
 

@@ -41,7 +41,7 @@ func TestScale(t *testing.T) {
 	rateLimit := scaleSetting(t, "SCALE_RATE_LIMIT", 20, strconv.Atoi)
 	delay := scaleSetting(t, "SCALE_DELAY", 50*time.Millisecond, time.ParseDuration)
 
-	bins := findTools(t)
+	prometheus := prometheusTool(t)
 	dir := t.TempDir()
 	fake := stripetest.New(t)
 	fake.SetDelay(delay)
@@ -53,12 +53,12 @@ func TestScale(t *testing.T) {
 	}
 	fake.SetAccounts(ids...)
 
-	exporter := startExporter(t, dir, fake.URL,
+	exporter := startExporter(t, fake.URL,
 		"--discovery.enabled",
 		"--discovery.refresh-interval="+interval.String(),
 		"--stripe.rate-limit="+strconv.Itoa(rateLimit),
 	)
-	prom := startProbePrometheus(t, bins, dir, exporter.addr, interval)
+	prom := startProbePrometheus(t, prometheus, dir, exporter.Addr, interval)
 
 	// Warm up: discovery, then a whole interval in which every account has
 	// been scraped.
@@ -70,10 +70,10 @@ func TestScale(t *testing.T) {
 	})
 
 	from := time.Now()
-	var rss []int
+	var rss []int64
 	for range intervals {
 		time.Sleep(interval)
-		rss = append(rss, procStatusKB(t, exporter.cmd.Process.Pid, "VmRSS"))
+		rss = append(rss, exporter.StatusKB(t, "VmRSS"))
 	}
 	// Every quarter interval, every account must have been scraped within
 	// the last interval and a quarter: a skipped scrape leaves a gap of two
@@ -90,7 +90,7 @@ func TestScale(t *testing.T) {
 	if failed := queryRange(t, prom, `count(stripe_up{job="stripe-accounts"} == 0)`, from, time.Now(), step); len(failed) > 0 {
 		t.Errorf("scrapes with stripe_up 0: %v", failed)
 	}
-	peakRSS := procStatusKB(t, exporter.cmd.Process.Pid, "VmHWM")
+	peakRSS := exporter.StatusKB(t, "VmHWM")
 	peakRate := fake.PeakPerSecond()
 
 	// The limiter lets a request through every 1/rate seconds, and its
@@ -116,7 +116,7 @@ func TestScale(t *testing.T) {
 // startProbePrometheus runs Prometheus with the stripe-accounts job of
 // dashboards/prometheus-probe.yml, its addresses and intervals changed to
 // the test's.
-func startProbePrometheus(t *testing.T, bins tools, dir, exporterAddr string, interval time.Duration) string {
+func startProbePrometheus(t *testing.T, prometheus, dir, exporterAddr string, interval time.Duration) string {
 	t.Helper()
 	var cfg map[string]any
 	readYAML(t, filepath.Join(dashboards, "prometheus-probe.yml"), &cfg)
@@ -140,7 +140,7 @@ func startProbePrometheus(t *testing.T, bins tools, dir, exporterAddr string, in
 			m["replacement"] = exporterAddr
 		}
 	}
-	return runPrometheus(t, bins, dir, map[string]any{
+	return runPrometheus(t, prometheus, dir, map[string]any{
 		"global":         map[string]any{"scrape_interval": iv, "evaluation_interval": iv},
 		"scrape_configs": []any{job},
 	})
@@ -174,24 +174,4 @@ func queryRange(t *testing.T, prom, q string, start, end time.Time, step time.Du
 		}
 	}
 	return out
-}
-
-// procStatusKB reads one of the kB fields of /proc/PID/status.
-func procStatusKB(t *testing.T, pid int, field string) int {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
-			}
-			return kb
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
 }

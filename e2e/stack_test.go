@@ -5,11 +5,8 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,12 +15,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v2"
 
+	"github.com/stripe-exporter/stripe_exporter/internal/exportertest"
 	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
 )
 
@@ -74,8 +71,10 @@ var wantAvailable = map[string]float64{
 	lowAccount + "/gbp/unattributed": 0,
 }
 
+func TestMain(m *testing.M) { exportertest.Main(m) }
+
 func TestMonitoringStack(t *testing.T) {
-	bins := findTools(t)
+	prometheus, promtool, alertmanager := prometheusTool(t), promtoolTool(t), alertmanagerTool(t)
 	dir := t.TempDir()
 
 	fake := stripetest.New(t)
@@ -86,13 +85,13 @@ func TestMonitoringStack(t *testing.T) {
 	// is unknown to the fake, so failed fetches are counted too.
 	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusInternalServerError, Body: "{}"})
 
-	exporter := startExporter(t, dir, fake.URL,
+	exporter := startExporter(t, fake.URL,
 		"--stripe.account="+lowAccount,
 		"--stripe.balance-transaction=txn_1E2E",
 		"--stripe.balance-transaction=txn_1E2EMissing",
 	)
-	am := startAlertmanager(t, bins, dir)
-	prom := startPrometheus(t, bins, dir, exporter.addr, am)
+	am := startAlertmanager(t, alertmanager, dir)
+	prom := startPrometheus(t, prometheus, dir, exporter.Addr, am)
 
 	// Enough samples for every rate() in the dashboard.
 	waitFor(t, 60*time.Second, "Prometheus to have 10 scrapes of the exporter", func() bool {
@@ -145,8 +144,8 @@ func TestMonitoringStack(t *testing.T) {
 	})
 
 	t.Run("promtool check metrics on a real scrape", func(t *testing.T) {
-		body := httpGet(t, "http://"+exporter.addr+"/metrics")
-		cmd := exec.Command(bins.promtool, "check", "metrics")
+		body := exportertest.Get(t, exporter.URL+"/metrics", nil)
+		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = strings.NewReader(body)
 		out, err := cmd.CombinedOutput()
 		if err != nil || len(out) != 0 {
@@ -166,7 +165,7 @@ func TestMonitoringStack(t *testing.T) {
 		a := low[0]
 		for k, want := range map[string]string{
 			"alertname": "StripeBalanceLow", "severity": "warning", "job": "stripe",
-			"account": lowAccount, "currency": "gbp", "instance": exporter.addr,
+			"account": lowAccount, "currency": "gbp", "instance": exporter.Addr,
 		} {
 			if a.Labels[k] != want {
 				t.Errorf("label %s = %q, want %q (labels %v)", k, a.Labels[k], want, a.Labels)
@@ -184,14 +183,16 @@ func TestMonitoringStack(t *testing.T) {
 	})
 
 	t.Run("exporter down alert fires when the exporter stops", func(t *testing.T) {
-		exporter.stop()
+		if code := exporter.Stop(); code != 0 {
+			t.Errorf("the exporter exited with code %d on SIGTERM, want 0", code)
+		}
 		var down []amAlert
 		waitFor(t, 60*time.Second, "StripeExporterDown in Alertmanager", func() bool {
 			down = alertsNamed(t, am, "StripeExporterDown")
 			return len(down) > 0
 		})
-		if a := down[0]; a.Labels["severity"] != "critical" || a.Labels["instance"] != exporter.addr ||
-			!strings.Contains(a.Annotations["description"], exporter.addr) {
+		if a := down[0]; a.Labels["severity"] != "critical" || a.Labels["instance"] != exporter.Addr ||
+			!strings.Contains(a.Annotations["description"], exporter.Addr) {
 			t.Errorf("StripeExporterDown = %+v", a)
 		}
 	})
@@ -199,14 +200,14 @@ func TestMonitoringStack(t *testing.T) {
 
 // TestPromtool runs promtool's own checks on the shipped files.
 func TestPromtool(t *testing.T) {
-	bins := findTools(t)
+	promtool := promtoolTool(t)
 	for _, args := range [][]string{
 		{"check", "rules", "alerts.yml", "thresholds.yml"},
 		{"check", "config", "prometheus.yml"},
 		{"check", "config", "prometheus-probe.yml"},
 		{"test", "rules", "alerts_test.yml"},
 	} {
-		cmd := exec.Command(bins.promtool, args...)
+		cmd := exec.Command(promtool, args...)
 		cmd.Dir = dashboards
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -214,82 +215,48 @@ func TestPromtool(t *testing.T) {
 	}
 }
 
-type tools struct{ prometheus, promtool, alertmanager string }
+// The Debian packages' programs, which `make test` installs.
+const debianInstall = "install the Debian package %s (`make debian-packages`)"
 
-// findTools finds the Debian packages' binaries, which `make test` installs.
-func findTools(t *testing.T) tools {
+func prometheusTool(t *testing.T) string {
 	t.Helper()
-	find := func(env, name string) string {
-		if p := os.Getenv(env); p != "" {
-			return p
-		}
-		p, err := exec.LookPath(name)
+	return exportertest.Tool(t, "PROMETHEUS", "prometheus", fmt.Sprintf(debianInstall, "prometheus"))
+}
+
+func promtoolTool(t *testing.T) string {
+	t.Helper()
+	return exportertest.Tool(t, "PROMTOOL", "promtool", fmt.Sprintf(debianInstall, "prometheus"))
+}
+
+func alertmanagerTool(t *testing.T) string {
+	t.Helper()
+	return exportertest.Tool(t, "ALERTMANAGER", "prometheus-alertmanager", fmt.Sprintf(debianInstall, "prometheus-alertmanager"))
+}
+
+// startExporter runs the exporter against the fake Stripe at stripeURL.
+func startExporter(t *testing.T, stripeURL string, args ...string) *exportertest.Exporter {
+	t.Helper()
+	return exportertest.Start(t, []string{exportertest.KeyEnv + "=" + stripetest.Key}, append(args, "--stripe.api-url="+stripeURL)...)
+}
+
+// startServer runs Prometheus or Alertmanager on a free port of 127.0.0.1
+// and returns its URL once it is ready.
+func startServer(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	_, m := exportertest.StartProcess(t, exec.Command(bin, append(args, "--web.listen-address=127.0.0.1:0")...), exportertest.Listening)
+	base := "http://" + m[1]
+	waitFor(t, 60*time.Second, base+" to be ready", func() bool {
+		resp, err := http.Get(base + "/-/ready")
 		if err != nil {
-			t.Fatalf("%s not found: run `make test`, which installs the Debian packages prometheus and prometheus-alertmanager, or set %s", name, env)
+			return false
 		}
-		return p
-	}
-	return tools{
-		prometheus:   find("PROMETHEUS", "prometheus"),
-		promtool:     find("PROMTOOL", "promtool"),
-		alertmanager: find("ALERTMANAGER", "prometheus-alertmanager"),
-	}
-}
-
-type process struct {
-	addr string
-	logs *syncBuffer
-	once sync.Once
-	cmd  *exec.Cmd
-}
-
-func (p *process) stop() {
-	p.once.Do(func() {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
 	})
+	return base
 }
 
-// start runs a server and stops it when the test ends, whatever happens.
-func start(t *testing.T, name string, args ...string) *process {
-	t.Helper()
-	p := &process{logs: &syncBuffer{}, cmd: exec.Command(name, args...)}
-	p.cmd.Stdout = p.logs
-	p.cmd.Stderr = p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(name), p.logs)
-		}
-	})
-	return p
-}
-
-var listeningRE = regexp.MustCompile(`msg="Listening on" address=(127\.0\.0\.1:\d+)`)
-
-func startExporter(t *testing.T, dir, stripeURL string, args ...string) *process {
-	t.Helper()
-	bin := filepath.Join(dir, "stripe_exporter")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the exporter: %v\n%s", err, out)
-	}
-	t.Setenv("STRIPE_API_KEY", stripetest.Key)
-	p := start(t, bin, append([]string{"--web.listen-address=127.0.0.1:0", "--stripe.api-url=" + stripeURL}, args...)...)
-	waitFor(t, 30*time.Second, "the exporter to listen", func() bool {
-		m := listeningRE.FindStringSubmatch(p.logs.String())
-		if m != nil {
-			p.addr = m[1]
-		}
-		return m != nil
-	})
-	return p
-}
-
-func startAlertmanager(t *testing.T, bins tools, dir string) string {
+func startAlertmanager(t *testing.T, alertmanager, dir string) string {
 	t.Helper()
 	cfg := filepath.Join(dir, "alertmanager.yml")
 	writeFile(t, cfg, `
@@ -302,21 +269,17 @@ route:
 receivers:
   - name: none
 `)
-	addr := freeAddr(t)
-	start(t, bins.alertmanager,
+	return startServer(t, alertmanager,
 		"--config.file="+cfg,
 		"--storage.path="+filepath.Join(dir, "alertmanager"),
-		"--web.listen-address="+addr,
 		"--cluster.listen-address=",
 	)
-	waitReady(t, "http://"+addr)
-	return "http://" + addr
 }
 
 // startPrometheus runs Prometheus with dashboards/prometheus.yml, changed
 // only where a test must: addresses, and intervals and `for` durations cut
 // to seconds so alerts fire within the test.
-func startPrometheus(t *testing.T, bins tools, dir, exporterAddr, amURL string) string {
+func startPrometheus(t *testing.T, prometheus, dir, exporterAddr, amURL string) string {
 	t.Helper()
 	var cfg map[string]any
 	readYAML(t, filepath.Join(dashboards, "prometheus.yml"), &cfg)
@@ -354,23 +317,19 @@ func startPrometheus(t *testing.T, bins tools, dir, exporterAddr, amURL string) 
 	if !found {
 		t.Fatal(`dashboards/prometheus.yml has no "stripe" job`)
 	}
-	return runPrometheus(t, bins, dir, cfg)
+	return runPrometheus(t, prometheus, dir, cfg)
 }
 
 // runPrometheus writes cfg into dir, runs Prometheus with it on a free port
 // of 127.0.0.1, and returns its URL once it is ready.
-func runPrometheus(t *testing.T, bins tools, dir string, cfg map[string]any) string {
+func runPrometheus(t *testing.T, prometheus, dir string, cfg map[string]any) string {
 	t.Helper()
 	path := filepath.Join(dir, "prometheus.yml")
 	writeYAML(t, path, cfg)
-	addr := freeAddr(t)
-	start(t, bins.prometheus,
+	return startServer(t, prometheus,
 		"--config.file="+path,
 		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+addr,
 	)
-	waitReady(t, "http://"+addr)
-	return "http://" + addr
 }
 
 // dashboardQueries returns every panel query and template variable query
@@ -460,35 +419,9 @@ func alertsNamed(t *testing.T, am, name string) []amAlert {
 
 func getJSON(t *testing.T, u string, v any) {
 	t.Helper()
-	if err := json.Unmarshal([]byte(httpGet(t, u)), v); err != nil {
+	if err := json.Unmarshal([]byte(exportertest.Get(t, u, nil)), v); err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}
-}
-
-func httpGet(t *testing.T, u string) string {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	return string(b)
-}
-
-func waitReady(t *testing.T, base string) {
-	t.Helper()
-	waitFor(t, 60*time.Second, base+" to be ready", func() bool {
-		resp, err := http.Get(base + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
 }
 
 func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
@@ -499,18 +432,6 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 		}
 	}
 	t.Fatalf("timed out after %v waiting for %s", limit, what)
-}
-
-// freeAddr returns a loopback address with a port that was free a moment
-// ago, for servers that cannot report the port they picked themselves.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func readYAML(t *testing.T, path string, v any) {
@@ -538,21 +459,4 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,18 +1,16 @@
 package stripe_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stripe-exporter/stripe_exporter/internal/exportertest"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
 
@@ -96,64 +94,12 @@ func TestKeyRedactedFromStripeMockError(t *testing.T) {
 	}
 }
 
-var listeningRE = regexp.MustCompile(`Listening for HTTP at address: (127\.0\.0\.1:\d+)`)
-
 // startStripeMock starts stripe-mock on a free port of 127.0.0.1 and stops
 // it when the test ends.
 func startStripeMock(t *testing.T) string {
 	t.Helper()
-	bin := stripeMockPath(t)
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-time.After(60 * time.Second):
-		t.Fatal("stripe-mock did not say where it listens within 60s")
-		return ""
-	}
-}
-
-// stripeMockPath finds stripe-mock: $STRIPE_MOCK, the project's .tools
-// (where `make tools` puts it), or $PATH.
-func stripeMockPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("STRIPE_MOCK"); p != "" {
-		return p
-	}
-	if dir, err := os.Getwd(); err == nil {
-		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				if ps, _ := filepath.Glob(filepath.Join(dir, ".tools", "stripe-mock-*", "stripe-mock")); len(ps) > 0 {
-					return ps[len(ps)-1]
-				}
-				break
-			}
-		}
-	}
-	if p, err := exec.LookPath("stripe-mock"); err == nil {
-		return p
-	}
-	t.Fatal("stripe-mock not found: run `make tools` (or `make test`), or set STRIPE_MOCK to its path")
-	return ""
+	bin := exportertest.Tool(t, "STRIPE_MOCK", "stripe-mock", "run `make tools`")
+	_, m := exportertest.StartProcess(t, exec.Command(bin, "-http-addr", "127.0.0.1:0"),
+		regexp.MustCompile(`Listening for HTTP at address: (127\.0\.0\.1:\d+)`))
+	return "http://" + m[1]
 }

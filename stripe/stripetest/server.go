@@ -60,14 +60,6 @@ type Server struct {
 // New starts a fake that serves nothing until told to, and stops it when
 // the test ends.
 func New(t testing.TB) *Server {
-	s := Start()
-	t.Cleanup(s.Close)
-	return s
-}
-
-// Start starts a fake that serves nothing until told to, outside any test:
-// in a process of its own, say. The caller closes it.
-func Start() *Server {
 	s := &Server{
 		key:     Key,
 		bodies:  map[string]string{},
@@ -75,6 +67,7 @@ func Start() *Server {
 		calls:   map[string]int{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
 	return s
 }
 
