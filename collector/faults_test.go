@@ -2,7 +2,6 @@ package collector
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/ecdsa"
@@ -31,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/stripe-exporter/stripe_exporter/internal/exportertest"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
 )
@@ -374,7 +374,7 @@ func testFault(t *testing.T, row faultRow) {
 	tr := e.transport(0, 2)
 	t.Cleanup(tr.CloseIdleConnections)
 	r := newFaultRig(t, e, tr, faultMaxRetries, deadline, row.maxBody, 1000)
-	r.logs = &faultLogBuffer{}
+	r.logs = &exportertest.LogBuffer{}
 	r.failures = NewFailureLog(log.NewLogfmtLogger(r.logs))
 
 	if row.phases != nil {
@@ -421,11 +421,11 @@ func testFault(t *testing.T, row faultRow) {
 	e.healed.Store(true)
 	e.fake.SetBalance("", faultGoodBody)
 	tr.CloseIdleConnections()
-	r.logs.Reset()
+	logged := len(r.logs.String())
 	fams, delta := r.scrapeSelf(t, faultDeadline)
 	faultCheckUp(t, fams, SelfAccount, faultGoodUSD)
 	faultCheckDelta(t, delta, faultWantSuccess(1))
-	if logs := r.logs.String(); strings.Count(logs, "\n") != 1 || !strings.Contains(logs, `level=info msg="fetch from Stripe works again"`) {
+	if logs := r.logs.String()[logged:]; strings.Count(logs, "\n") != 1 || !strings.Contains(logs, `level=info msg="fetch from Stripe works again"`) {
 		t.Errorf("the scrape after the fault cleared did not log once that fetching works again:\n%s", logs)
 	}
 	if t.Failed() {
@@ -572,7 +572,7 @@ type faultRig struct {
 	shared  *stripe.Shared
 	// failures logs to logs, when set.
 	failures *FailureLog
-	logs     *faultLogBuffer
+	logs     *exportertest.LogBuffer
 	// before are the counters before the last scrapeSelf.
 	before map[string]float64
 }
@@ -651,14 +651,8 @@ func (r *faultRig) waitDelta(t *testing.T, want map[string]float64, timeout time
 // requests timed, keyed by name and labels.
 func faultCounters(t *testing.T, m *Metrics) map[string]float64 {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(m)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]float64{}
-	for _, mf := range mfs {
+	for _, mf := range gather(t, m) {
 		for _, s := range mf.GetMetric() {
 			var pairs []string
 			for _, l := range s.GetLabel() {
@@ -739,20 +733,11 @@ func faultFormat(m map[string]float64) string {
 // faultUp is account's stripe_up.
 func faultUp(fams map[string]*dto.MetricFamily, account string) (float64, bool) {
 	for _, s := range fams["stripe_up"].GetMetric() {
-		if faultLabel(s, "account") == account {
+		if label(s, "account") == account {
 			return s.GetGauge().GetValue(), true
 		}
 	}
 	return 0, false
-}
-
-func faultLabel(s *dto.Metric, name string) string {
-	for _, l := range s.GetLabel() {
-		if l.GetName() == name {
-			return l.GetValue()
-		}
-	}
-	return ""
 }
 
 // faultCheckDown checks that account is down with no balance series.
@@ -763,7 +748,7 @@ func faultCheckDown(t *testing.T, fams map[string]*dto.MetricFamily, account str
 	}
 	for name, mf := range fams {
 		for _, s := range mf.GetMetric() {
-			if strings.HasPrefix(name, "stripe_balance_") && faultLabel(s, "account") == account {
+			if strings.HasPrefix(name, "stripe_balance_") && label(s, "account") == account {
 				t.Errorf("%s exported for an account that could not be fetched: %v", name, s)
 			}
 		}
@@ -779,37 +764,13 @@ func faultCheckUp(t *testing.T, fams map[string]*dto.MetricFamily, account strin
 	}
 	got := map[string]float64{}
 	for _, s := range fams["stripe_balance_available"].GetMetric() {
-		if faultLabel(s, "account") == account {
-			got[faultLabel(s, "currency")+"/"+faultLabel(s, "source_type")] = s.GetGauge().GetValue()
+		if label(s, "account") == account {
+			got[label(s, "currency")+"/"+label(s, "source_type")] = s.GetGauge().GetValue()
 		}
 	}
 	if want := map[string]float64{"usd/card": usd, "usd/" + Unattributed: 0}; !maps.EqualFunc(got, want, func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }) {
 		t.Errorf("stripe_balance_available{account=%q} = %v, want %v", account, got, want)
 	}
-}
-
-// faultLogBuffer holds what the logger wrote.
-type faultLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *faultLogBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *faultLogBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-func (b *faultLogBuffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.b.Reset()
 }
 
 // faultTLSServer serves h over TLS on 127.0.0.1 with cert, or httptest's own
