@@ -14,8 +14,8 @@ import (
 	"github.com/stripe-exporter/stripe_exporter/stripe/stripetest"
 )
 
-// The benchmarks below measure the goals the README's "Performance and
-// reliability" section publishes; `make bench` runs them. Each fails when
+// The benchmarks below measure the goals docs/performance.md publishes;
+// `make bench` runs them. Each fails when
 // its goal is missed.
 
 // benchBalance has three currencies, as the overhead goal asks.
