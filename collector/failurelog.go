@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/go-kit/log"
@@ -13,7 +12,9 @@ import (
 )
 
 // maxRemembered bounds the failures a FailureLog remembers: /probe takes any
-// account ID. Past it, new failures are logged every time.
+// account ID. Past it, new failures are logged at debug level only, so that
+// one account-wide failure over thousands of probed accounts does not log a
+// warning per account and scrape.
 const maxRemembered = 1000
 
 // FailureLog logs failed fetches when they start, when they fail in a new
@@ -24,12 +25,35 @@ type FailureLog struct {
 
 	mu sync.Mutex
 	// failing maps each failing call to how it failed.
-	failing map[call]string
+	failing map[call]failure
+	// full is set the first time a failure could not be remembered.
+	full bool
+}
+
+// failure is how a call failed, leaving out what changes on every call,
+// such as Stripe's request ID.
+type failure struct {
+	status    int
+	typ, code string
+	timeout   bool
+}
+
+func failureOf(err error) failure {
+	// A deadline is one kind of failure whether the scrape stopped waiting
+	// or the call it shared ran out of time.
+	if errors.Is(err, context.DeadlineExceeded) {
+		return failure{timeout: true}
+	}
+	var se *stripe.Error
+	if !errors.As(err, &se) {
+		return failure{}
+	}
+	return failure{status: se.Status, typ: se.Type, code: se.Code}
 }
 
 // NewFailureLog returns a FailureLog that writes to logger.
 func NewFailureLog(logger log.Logger) *FailureLog {
-	return &FailureLog{logger: logger, failing: map[call]string{}}
+	return &FailureLog{logger: logger, failing: map[call]failure{}}
 }
 
 // Record logs what changed with r. The failures of an abandoned scrape are
@@ -55,28 +79,33 @@ func (l *FailureLog) record(c call, err error) {
 		}
 		return
 	}
-	how := failureKind(err)
+	how := failureOf(err)
 	if failing && how == was {
 		return
 	}
+	logger := level.Warn(l.logger)
 	if failing || len(l.failing) < maxRemembered {
 		l.failing[c] = how
+	} else {
+		if !l.full {
+			l.full = true
+			logger.Log("msg", "too many calls to Stripe failing to remember each; failures not remembered are logged at debug level", "remembered", maxRemembered)
+		}
+		logger = level.Debug(l.logger)
 	}
 	kv := append([]any{"msg", "fetch from Stripe failed"}, c.logFields()...)
 	var se *stripe.Error
 	if errors.As(err, &se) {
-		kv = append(kv, "status", se.Status, "error_type", se.Type, "request_id", se.RequestID)
+		if se.Status != 0 {
+			kv = append(kv, "status", se.Status)
+		}
+		if se.Type != "" {
+			kv = append(kv, "error_type", se.Type)
+		}
+		if se.RequestID != "" {
+			kv = append(kv, "request_id", se.RequestID)
+		}
 	}
 	kv = append(kv, "err", err)
-	level.Warn(l.logger).Log(kv...)
-}
-
-// failureKind tells one way of failing from another, leaving out what
-// changes on every call, such as Stripe's request ID.
-func failureKind(err error) string {
-	var se *stripe.Error
-	if !errors.As(err, &se) {
-		return "other"
-	}
-	return fmt.Sprint(se.Status, se.Type, se.Code, errors.Is(err, context.DeadlineExceeded))
+	logger.Log(kv...)
 }

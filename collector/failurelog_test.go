@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -48,9 +49,29 @@ func TestLastingFailureLoggedOnce(t *testing.T) {
 	}
 }
 
-// TestFailureLogIsBounded: failures of ever new accounts, as /probe may
-// be asked for, are not all remembered; past the bound they are logged
-// every time.
+// TestTimeoutIsOneFailure: a scrape that stopped waiting on a shared call
+// and one that got the call's own deadline error fail the same way, so two
+// Prometheus servers scraping a stalled Stripe get one warning.
+func TestTimeoutIsOneFailure(t *testing.T) {
+	var logs bytes.Buffer
+	l := NewFailureLog(log.NewLogfmtLogger(&logs))
+	gaveUp := fmt.Errorf("wait for shared call: %w", context.DeadlineExceeded)
+	ranOut := &stripe.Error{Endpoint: stripe.EndpointBalance, Err: context.DeadlineExceeded}
+	for range 4 {
+		l.Record(balanceResult("", gaveUp))
+		l.Record(balanceResult("", ranOut))
+	}
+	if n := strings.Count(logs.String(), "\n"); n != 1 {
+		t.Errorf("want one line for a lasting timeout, got:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "status=") || strings.Contains(logs.String(), "request_id=") {
+		t.Errorf("a failure without a response logs empty response fields:\n%s", logs.String())
+	}
+}
+
+// TestFailureLogIsBounded: failures of ever new accounts, as /probe may be
+// asked for, are not all remembered; past the bound a warning says so once,
+// and further new failures are logged at debug level only.
 func TestFailureLogIsBounded(t *testing.T) {
 	var logs bytes.Buffer
 	l := NewFailureLog(log.NewLogfmtLogger(&logs))
@@ -61,10 +82,16 @@ func TestFailureLogIsBounded(t *testing.T) {
 	if len(l.failing) != maxRemembered {
 		t.Errorf("%d failures remembered, want %d", len(l.failing), maxRemembered)
 	}
+	if n := strings.Count(logs.String(), "level=warn"); n != maxRemembered+1 {
+		t.Errorf("%d warnings, want one per remembered failure and one that the log is full", n)
+	}
+	if n := strings.Count(logs.String(), "too many calls"); n != 1 {
+		t.Errorf("%d warnings that the log is full, want 1", n)
+	}
 	logs.Reset()
 	l.Record(balanceResult("acct_1N0", err))
 	l.Record(balanceResult(fmt.Sprintf("acct_1N%d", maxRemembered+5), err))
-	if n := strings.Count(logs.String(), "\n"); n != 1 {
-		t.Errorf("want one line, for the account past the bound, got:\n%s", logs.String())
+	if got := logs.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "level=debug") {
+		t.Errorf("want one debug line, for the account past the bound, got:\n%s", got)
 	}
 }
