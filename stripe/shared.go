@@ -79,6 +79,10 @@ func (s *Shared) kept(account, id string) (*BalanceTransaction, bool) {
 // that leaves early, or had little time, does not cut it short for the
 // others. Each caller stops waiting at its own deadline.
 func (s *Shared) share(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	// A caller out of time would only start a call nobody waits for.
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("no time left for the call: %w", err)
+	}
 	// Counted before joining, so that a caller leaving meanwhile does not
 	// take this one for gone.
 	s.waitMu.Lock()

@@ -332,6 +332,28 @@ func TestSharedCallHasItsOwnDeadline(t *testing.T) {
 	}
 }
 
+// TestSharedCallerOutOfTimeMakesNoCall: a scrape whose deadline has passed
+// while its calls waited for their turn sends none of them, which would
+// only use up the rate limit.
+func TestSharedCallerOutOfTimeMakesNoCall(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetTransaction("", "txn_1Pending", stripetest.PendingTransaction)
+	s := NewShared(newTestClient(t, fake.URL, 0, nil), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	if _, err := s.Balance(ctx, ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Balance error %v does not match context.DeadlineExceeded", err)
+	}
+	if _, err := s.BalanceTransaction(ctx, "", "txn_1Pending"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("BalanceTransaction error %v does not match context.DeadlineExceeded", err)
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Errorf("the fake got %d requests from a caller out of time, want none", n)
+	}
+}
+
 func TestSharedStarterCancelledCallGoesOn(t *testing.T) {
 	fake := stripetest.New(t)
 	route := stripetest.BalanceRoute("")
