@@ -30,23 +30,23 @@ type scrapeHandler struct {
 	logger   log.Logger
 }
 
-// metrics serves /metrics: the key's own account and those listed with
+// metricsHandler serves /metrics: the key's own account and those listed with
 // --stripe.account, beside the exporter's own registry, whose counters
 // include this scrape's calls and failures.
-func (h *scrapeHandler) metrics(targets []collector.Target, counters *collector.Metrics, own prometheus.Gatherer) http.Handler {
+func (h *scrapeHandler) metricsHandler(targets []collector.Target, counters *collector.Metrics, own prometheus.Gatherer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		result := h.fetch(r, targets)
 		counters.CountFailures(result)
-		h.serve(w, r, result, own)
+		h.serve(w, r, prometheus.Gatherers{own, h.registry(result)})
 	})
 }
 
-// probe serves /probe?account=acct_...: one connected account and its
+// probeHandler serves /probe?account=acct_...: one connected account and its
 // listed transactions, so that Prometheus can spread thousands of accounts
 // over targets and servers. A probe's failures show in its own stripe_up
 // only: counting them on /metrics by account would let any caller add series
 // there.
-func (h *scrapeHandler) probe(transactions map[string][]string) http.Handler {
+func (h *scrapeHandler) probeHandler(transactions map[string][]string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		account := r.URL.Query().Get("account")
 		if account == "" {
@@ -58,7 +58,7 @@ func (h *scrapeHandler) probe(transactions map[string][]string) http.Handler {
 			return
 		}
 		result := h.fetch(r, []collector.Target{{Account: account, Transactions: transactions[account]}})
-		h.serve(w, r, result)
+		h.serve(w, r, h.registry(result))
 	})
 }
 
@@ -70,11 +70,15 @@ func (h *scrapeHandler) fetch(r *http.Request, targets []collector.Target) *coll
 	return result
 }
 
-// serve exposes result, after the gatherers in first, through promhttp.
-func (h *scrapeHandler) serve(w http.ResponseWriter, r *http.Request, result *collector.Result, first ...prometheus.Gatherer) {
+// registry holds the scrape's own metrics, built from result.
+func (h *scrapeHandler) registry(result *collector.Result) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collector.New(result, h.logger))
-	promhttp.HandlerFor(append(prometheus.Gatherers(first), reg), promhttp.HandlerOpts{
+	return reg
+}
+
+func (h *scrapeHandler) serve(w http.ResponseWriter, r *http.Request, g prometheus.Gatherer) {
+	promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorLog:      stdlog.New(log.NewStdlibAdapter(level.Error(h.logger)), "", 0),
 		ErrorHandling: promhttp.ContinueOnError,
 	}).ServeHTTP(w, r)

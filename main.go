@@ -182,8 +182,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	// Each endpoint has its own slots, so that a backlog of probes cannot
 	// make /metrics answer 503, and the exporter look down.
 	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry,
-		inFlightLimit(cfg.maxRequests)(scrapes.metrics(targets, metrics, registry))))
-	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(scrapes.probe(transactions)))
+		inFlightLimit(cfg.maxRequests)(scrapes.metricsHandler(targets, metrics, registry))))
+	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(scrapes.probeHandler(transactions)))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
 	if cfg.discovery {
 		// A listing may take as long as the interval: thousands of
