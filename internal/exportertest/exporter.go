@@ -65,8 +65,9 @@ var moduleRoot = sync.OnceValues(func() (string, error) {
 	return filepath.Dir(gomod), nil
 })
 
-// build builds the exporter without -race, whatever the tests run with:
-// the load test and benchmarks measure its memory.
+// build builds the exporter, with the race detector when the tests have
+// it, so that the scrape path under concurrent scrapes is checked for races
+// as it was when the tests ran the exporter in their own process.
 var build = sync.OnceValues(func() (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
@@ -78,7 +79,11 @@ var build = sync.OnceValues(func() (string, error) {
 	}
 	binDir = dir
 	bin := filepath.Join(dir, "stripe_exporter")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build in %s: %w\n%s", root, err, out)
@@ -107,6 +112,8 @@ func command(t testing.TB, env, args []string) *exec.Cmd {
 	}
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, KeyEnv+"=") }), env...)
+	// A race ends the exporter with exit code 66, which fails the test.
+	cmd.Env = append(cmd.Env, "GORACE=halt_on_error=1")
 	return cmd
 }
 
@@ -118,18 +125,15 @@ type Exporter struct {
 }
 
 // Start runs the exporter with env (NAME=VALUE) added to its environment
-// and args on its command line, and returns once it listens. One the test
-// has not stopped is stopped when the test ends, and must then exit 0 or
-// the test fails.
+// and args on its command line, and returns once it listens. It is stopped
+// when the test ends, if the test has not stopped it, and must have exited
+// 0 or the test fails.
 func Start(t testing.TB, env []string, args ...string) *Exporter {
 	t.Helper()
 	p, m := StartProcess(t, command(t, env, args), Listening)
 	t.Cleanup(func() {
-		if p.stopped.Load() {
-			return
-		}
 		if code := p.Stop(); code != 0 {
-			t.Errorf("the exporter exited with code %d when the test ended, want 0; output:\n%s", code, p.Log)
+			t.Errorf("the exporter exited with code %d, want 0; output:\n%s", code, p.Log)
 		}
 	})
 	return &Exporter{Process: p, Addr: m[1], URL: "http://" + m[1]}

@@ -66,3 +66,23 @@ func TestToolMissingSkips(t *testing.T) {
 		t.Error("a missing tool did not skip the test")
 	}
 }
+
+// TestToolsRequired: under CI=true or `make test` a missing tool fails the
+// test rather than skipping it.
+func TestToolsRequired(t *testing.T) {
+	for _, tc := range []struct {
+		ci, require string
+		want        bool
+	}{
+		{"", "", false},
+		{"true", "", true},
+		{"", "1", true},
+		{"false", "0", false},
+	} {
+		t.Setenv("CI", tc.ci)
+		t.Setenv(RequireToolsEnv, tc.require)
+		if got := toolsRequired(); got != tc.want {
+			t.Errorf("with CI=%q and %s=%q, tools required = %v, want %v", tc.ci, RequireToolsEnv, tc.require, got, tc.want)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -31,12 +30,11 @@ type Process struct {
 	// Log is what the process wrote to standard output and error.
 	Log *LogBuffer
 
-	t       testing.TB
-	name    string
-	cmd     *exec.Cmd
-	done    chan struct{} // closed once the process has exited
-	stop    sync.Once
-	stopped atomic.Bool // Stop was called
+	t    testing.TB
+	name string
+	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has exited
+	stop sync.Once
 }
 
 // StartProcess starts cmd, its standard output and error going to a
@@ -100,7 +98,6 @@ func (p *Process) Wait(d time.Duration) (code int, exited bool) {
 // the test fails. Later calls return the same code.
 func (p *Process) Stop() int {
 	p.stop.Do(func() {
-		p.stopped.Store(true)
 		if _, exited := p.Wait(0); !exited {
 			// An error means it has just exited.
 			_ = p.cmd.Process.Signal(syscall.SIGTERM)

@@ -33,9 +33,13 @@ func Tool(t testing.TB, envVar, command, install string) string {
 		return p
 	}
 	msg := fmt.Sprintf("%s not found (set %s to its path, or put it on PATH): %s", command, envVar, install)
-	if os.Getenv("CI") == "true" || os.Getenv(RequireToolsEnv) == "1" {
+	if toolsRequired() {
 		t.Fatalf("%s; with CI=true or %s=1 (make test) a missing tool fails the test", msg, RequireToolsEnv)
 	}
 	t.Skip(msg)
 	return ""
+}
+
+func toolsRequired() bool {
+	return os.Getenv("CI") == "true" || os.Getenv(RequireToolsEnv) == "1"
 }
