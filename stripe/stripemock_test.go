@@ -99,7 +99,7 @@ func TestKeyRedactedFromStripeMockError(t *testing.T) {
 func startStripeMock(t *testing.T) string {
 	t.Helper()
 	bin := exportertest.Tool(t, "STRIPE_MOCK", "stripe-mock", "run `make tools`")
-	_, m := exportertest.StartProcess(t, exec.Command(bin, "-http-addr", "127.0.0.1:0"),
+	_, m := exportertest.StartProcess(t, exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0"),
 		regexp.MustCompile(`Listening for HTTP at address: (127\.0\.0\.1:\d+)`))
 	return "http://" + m[1]
 }
