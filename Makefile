@@ -77,8 +77,9 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./$$pkg/ || exit 1; \
 	done
 
-# The performance goals of docs/performance.md. Every benchmark runs and prints its figures; each fails when its
-# goal is missed, and so then does the target.
+# The performance goals of docs/performance.md. Every benchmark runs and
+# prints its figures; each fails when its goal is missed, and so then does
+# the target.
 bench: build
 	@ls -l stripe_exporter | awk '{printf "binary size: %d bytes (%.1f MiB)\n", $$5, $$5/1048576}'
 	@status=0; \

@@ -15,8 +15,7 @@ import (
 )
 
 // The benchmarks below measure the goals docs/performance.md publishes;
-// `make bench` runs them. Each fails when
-// its goal is missed.
+// `make bench` runs them. Each fails when its goal is missed.
 
 // benchBalance has three currencies, as the overhead goal asks.
 const benchBalance = `{

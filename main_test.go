@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -383,14 +382,12 @@ func TestProbe(t *testing.T) {
 		"?account=cus_1Customer": `"cus_1Customer" is not a connected account ID`,
 		"?account=acct_1%20x":    `"acct_1 x" is not a connected account ID`,
 	} {
-		resp, err := http.Get(e.URL + "/probe" + query)
+		r, err := fetch(t, http.DefaultClient, e.URL+"/probe"+query, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), want) {
-			t.Errorf("/probe%s: %s %q, want 400 with %q", query, resp.Status, b, want)
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, want) {
+			t.Errorf("/probe%s: %d %q, want 400 with %q", query, r.status, r.body, want)
 		}
 	}
 }
@@ -401,22 +398,20 @@ func TestDiscoveryEndpoint(t *testing.T) {
 	fake.SetAccounts("acct_1One", "acct_1Two")
 
 	off := startExporter(t, fake, stripetest.Key)
-	if resp, err := http.Get(off.URL + "/discovery"); err != nil || resp.StatusCode != http.StatusNotFound {
-		t.Errorf("/discovery without --discovery.enabled: %v %v, want 404", resp.Status, err)
+	if r, err := fetch(t, http.DefaultClient, off.URL+"/discovery", "", ""); err != nil || r.status != http.StatusNotFound {
+		t.Errorf("/discovery without --discovery.enabled: %d %v, want 404", r.status, err)
 	}
 	off.Stop()
 
 	e := startExporter(t, fake, stripetest.Key, "--discovery.enabled")
 	var body string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get(e.URL + "/discovery")
+		r, err := fetch(t, http.DefaultClient, e.URL+"/discovery", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			body = string(b)
+		if r.status == http.StatusOK {
+			body = r.body
 			break
 		}
 	}
@@ -447,14 +442,12 @@ func TestMaxRequestsAnswers503(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/metrics", "/probe?account=acct_1Slow"} {
-		resp, err := http.Get(e.URL + path)
+		r, err := fetch(t, http.DefaultClient, e.URL+path, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "--web.max-requests=1") {
-			t.Errorf("third scrape of %s: %s %q, want 503 naming the limit", path, resp.Status, b)
+		if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "--web.max-requests=1") {
+			t.Errorf("third scrape of %s: %d %q, want 503 naming the limit", path, r.status, r.body)
 		}
 	}
 	<-done

@@ -239,9 +239,8 @@ func checkAddsUp(t *testing.T, families map[string]*dto.MetricFamily, family str
 	}
 }
 
-// gatherScrape runs one scrape as the exporter's handler does: the scrape's
-// registry first, then the exporter's own metrics, so that their counters
-// include the scrape's calls. Both registries are pedantic.
+// gatherScrape gathers a scrape's collector and the exporter's own metrics,
+// each in a pedantic registry, and fails on a family that both have.
 func gatherScrape(t *testing.T, c prometheus.Collector, m *collector.Metrics) map[string]*dto.MetricFamily {
 	t.Helper()
 	out := map[string]*dto.MetricFamily{}
