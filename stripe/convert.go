@@ -56,6 +56,7 @@ func transactionFromSDK(t *sdk.BalanceTransaction) *BalanceTransaction {
 		Type:              string(t.Type),
 		ReportingCategory: string(t.ReportingCategory),
 		AvailableOn:       t.AvailableOn,
+		Created:           t.Created,
 	}
 	for _, d := range t.FeeDetails {
 		if d != nil {

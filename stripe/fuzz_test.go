@@ -401,6 +401,7 @@ func wantTransactionOf(t *testing.T, body []byte) *stripe.BalanceTransaction {
 	out := &stripe.BalanceTransaction{
 		ID: r.ID, Currency: r.Currency, Amount: r.Amount, Fee: r.Fee, Net: r.Net,
 		Status: r.Status, Type: r.Type, ReportingCategory: r.ReportingCategory, AvailableOn: r.AvailableOn,
+		Created: r.Created,
 	}
 	for _, d := range r.FeeDetails {
 		if d != nil {
@@ -421,6 +422,8 @@ func FuzzTransactionBody(f *testing.F) {
 		"", "null", "{}", `"txn_fuzz"`, ` "txn_\u00e9\"" `,
 		`{"id": "txn_fuzz", "amount": -9223372036854775808, "fee": 9223372036854775807, "fee_details": [null, {"amount": 1, "currency": "JPY", "type": "tax"}]}`,
 		`{"id": "txn_fuzz", "currency": "kwd", "status": "available", "source": "ch_1", "exchange_rate": 1.5}`,
+		`{"object": "balance_transaction", "id": "txn_fuzz", "created": 1735084800, "available_on": -1}`,
+		`{"id": "txn_fuzz", "created": "1735084800"}`,
 		`{"id": "txn_fuzz", "source": {"object": "charge", "type": "charge", "id": "ch_1"}}`,
 		`{"id": "txn_fuzz", "status": "\ud800", "type": "` + "\xc0" + `"}`,
 	})

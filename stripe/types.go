@@ -53,6 +53,9 @@ type BalanceTransaction struct {
 	ReportingCategory string
 	// AvailableOn is when the funds become available, in Unix seconds.
 	AvailableOn int64
+	// Created is when Stripe created the transaction, in Unix seconds; lists
+	// are ordered and filtered by it.
+	Created int64
 }
 
 // Settled reports whether the transaction can no longer change: Stripe

@@ -39,6 +39,7 @@ type RefTransaction struct {
 	ID                string `json:"id"`
 	Amount            int64  `json:"amount"`
 	AvailableOn       int64  `json:"available_on"`
+	Created           int64  `json:"created"`
 	Currency          string `json:"currency"`
 	Fee               int64  `json:"fee"`
 	Net               int64  `json:"net"`
