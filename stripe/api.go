@@ -2,6 +2,7 @@ package stripe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,9 +19,10 @@ import (
 
 // Endpoint names used in errors and passed to the Observer.
 const (
-	EndpointBalance            = "balance"
-	EndpointBalanceTransaction = "balance_transaction"
-	EndpointAccounts           = "accounts"
+	EndpointBalance             = "balance"
+	EndpointBalanceTransaction  = "balance_transaction"
+	EndpointBalanceTransactions = "balance_transactions"
+	EndpointAccounts            = "accounts"
 )
 
 // Observer is told about every HTTP attempt the client makes, so the caller
@@ -181,8 +183,8 @@ func notA(want, got string) error {
 	return fmt.Errorf("the answer is not a %s object (its object is %q)", want, got)
 }
 
-// accountsPageSize is the most Stripe returns in one page of a list.
-const accountsPageSize = 100
+// maxPageSize is the most Stripe returns in one page of a list.
+const maxPageSize = 100
 
 // ConnectedAccounts lists every connected account of the platform that owns
 // the key, page by page; each page is one call, retried and rate limited
@@ -191,7 +193,7 @@ func (c *APIClient) ConnectedAccounts(ctx context.Context) ([]Account, error) {
 	var out []Account
 	var after *string
 	for {
-		params := &sdk.AccountListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(accountsPageSize), StartingAfter: after}}
+		params := &sdk.AccountListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(maxPageSize), StartingAfter: after}}
 		var page *sdk.V1List[*sdk.Account]
 		err := c.call(ctx, EndpointAccounts, func(ctx context.Context) error {
 			page = c.sdk.V1Accounts.List(ctx, params)
@@ -211,6 +213,126 @@ func (c *APIClient) ConnectedAccounts(ctx context.Context) ([]Account, error) {
 		}
 		after = sdk.String(data[len(data)-1].ID)
 	}
+}
+
+// TransactionQuery selects one page of an account's balance transactions.
+type TransactionQuery struct {
+	// CreatedGTE, CreatedGT, CreatedLTE and CreatedLT bound the created
+	// times of the transactions listed, in Unix seconds (Stripe's
+	// created[gte], [gt], [lte] and [lt]); zero is no bound.
+	CreatedGTE, CreatedGT, CreatedLTE, CreatedLT int64
+	// StartingAfter is the ID of the last transaction of the page before,
+	// or "" for the first page.
+	StartingAfter string
+	// Limit is the most transactions in the page, 1 to 100; 0 means 100.
+	Limit int
+}
+
+// BalanceTransactions lists one page of the balance transactions of account
+// ("" for the key's own account), newest first as Stripe lists them, and
+// whether Stripe has more after it. Paging is the caller's: it can stop
+// between pages and resume from the last ID it got.
+func (c *APIClient) BalanceTransactions(ctx context.Context, account string, q TransactionQuery) ([]BalanceTransaction, bool, error) {
+	limit, err := pageLimit(EndpointBalanceTransactions, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	params := &sdk.BalanceTransactionListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(limit)}}
+	if q.StartingAfter != "" {
+		params.StartingAfter = sdk.String(q.StartingAfter)
+	}
+	if q.CreatedGTE != 0 || q.CreatedGT != 0 || q.CreatedLTE != 0 || q.CreatedLT != 0 {
+		params.CreatedRange = &sdk.RangeQueryParams{
+			GreaterThanOrEqual: q.CreatedGTE, GreaterThan: q.CreatedGT,
+			LesserThanOrEqual: q.CreatedLTE, LesserThan: q.CreatedLT,
+		}
+	}
+	if account != "" {
+		params.SetStripeAccount(account)
+	}
+	data, more, err := listPage(ctx, c, EndpointBalanceTransactions,
+		func(ctx context.Context) *sdk.V1List[*sdk.BalanceTransaction] {
+			return c.sdk.V1BalanceTransactions.List(ctx, params)
+		},
+		func(t *sdk.BalanceTransaction) error {
+			if t.Object != "balance_transaction" {
+				return notA("balance_transaction", t.Object)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]BalanceTransaction, len(data))
+	for i, t := range data {
+		out[i] = *transactionFromSDK(t)
+	}
+	return out, more, nil
+}
+
+// pageLimit is the page size to ask Stripe for: limit, or the most it
+// allows when limit is 0.
+func pageLimit(endpoint string, limit int) (int64, error) {
+	if limit == 0 {
+		return maxPageSize, nil
+	}
+	if limit < 1 || limit > maxPageSize {
+		return 0, &Error{Endpoint: endpoint, Err: fmt.Errorf("page limit %d: want 1 to %d", limit, maxPageSize)}
+	}
+	return int64(limit), nil
+}
+
+// listPage makes one call for a page of a list, and checks that the answer
+// is a list, that each entry is the object asked for (check), and that a
+// list saying it has more holds an entry to page on. An answer that fails
+// any of these fails the call rather than giving a shorter page: the
+// callers count or sum every entry and page on the last, so a hole in a
+// page would go uncounted and could not be paged past.
+func listPage[T any](ctx context.Context, c *APIClient, endpoint string, list func(context.Context) *sdk.V1List[*T], check func(*T) error) ([]*T, bool, error) {
+	var page *sdk.V1List[*T]
+	err := c.call(ctx, endpoint, func(ctx context.Context) (err error) {
+		// The SDK panics on a null entry in a list, when it hands each
+		// entry its part of the response; such an answer fails the call
+		// like any other malformed one instead of taking the process down.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("the SDK could not take the list (it panics on a null entry): %v", r)
+			}
+		}()
+		page = list(ctx)
+		if err := page.Err(); err != nil {
+			return err
+		}
+		if object := listObject(page.LastResponse()); object != "list" {
+			return notA("list", object)
+		}
+		data := page.Data()
+		for i, entry := range data {
+			if err := check(entry); err != nil {
+				return fmt.Errorf("entry %d of the list: %w", i, err)
+			}
+		}
+		if page.Meta().HasMore && len(data) == 0 {
+			return errors.New("the list has no entries yet says it has more")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return page.Data(), page.Meta().HasMore, nil
+}
+
+// listObject is the "object" of a list's body, which the SDK does not keep:
+// a {} or null from a proxy decodes into an empty list with no more.
+func listObject(r *sdk.APIResponse) string {
+	var o struct {
+		Object string `json:"object"`
+	}
+	if r == nil || json.Unmarshal(r.RawJSON, &o) != nil {
+		return ""
+	}
+	return o.Object
 }
 
 // call runs attempt until it succeeds, fails in a way not worth retrying,

@@ -45,6 +45,18 @@ func TestRequestsPassStripeSpec(t *testing.T) {
 		} else if txn.ID != "txn_1Conformance" || txn.Currency == "" || txn.Status == "" {
 			t.Errorf("BalanceTransaction(%q) decoded %+v", account, txn)
 		}
+		for _, q := range []stripe.TransactionQuery{
+			{CreatedGTE: 1234567890, StartingAfter: "txn_1Conformance"},
+			{CreatedGT: 1234567000, CreatedLTE: 1234567890, Limit: 1},
+			{CreatedLT: 1234568000, Limit: 100},
+		} {
+			txns, _, err := api.BalanceTransactions(ctx, account, q)
+			if err != nil {
+				t.Errorf("BalanceTransactions(%q, %+v): %v", account, q, err)
+			} else if len(txns) == 0 || txns[0].ID == "" || txns[0].Currency == "" || txns[0].Created == 0 {
+				t.Errorf("BalanceTransactions(%q, %+v) decoded %+v", account, q, txns)
+			}
+		}
 	}
 }
 
