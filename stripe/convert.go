@@ -66,6 +66,20 @@ func transactionFromSDK(t *sdk.BalanceTransaction) *BalanceTransaction {
 	return out
 }
 
+func payoutFromSDK(p *sdk.Payout) Payout {
+	return Payout{
+		ID:             p.ID,
+		Amount:         p.Amount,
+		Currency:       string(p.Currency),
+		Status:         string(p.Status),
+		ArrivalDate:    p.ArrivalDate,
+		Created:        p.Created,
+		FailureCode:    string(p.FailureCode),
+		FailureMessage: p.FailureMessage,
+		Automatic:      p.Automatic,
+	}
+}
+
 func accountFromSDK(a *sdk.Account) Account {
 	return Account{
 		ID:             a.ID,

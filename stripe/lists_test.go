@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -219,5 +220,262 @@ func TestTransactionListThatIsNotOneFails(t *testing.T) {
 		if n := fake.Calls(route); n != 1 {
 			t.Errorf("%s: fake got %d calls; want 1", body, n)
 		}
+	}
+}
+
+func TestPayoutsPage(t *testing.T) {
+	const account = "acct_1Connected"
+	fake := stripetest.New(t)
+	fake.AddPayouts(account,
+		stripetest.Payout{ID: "po_1Paid", Created: 1735000000, Amount: 120000, Currency: "usd", Status: "paid", ArrivalDate: 1735171200, Automatic: true},
+		stripetest.Payout{ID: "po_1Failed", Created: 1735100000, Amount: 5000, Currency: "eur", Status: "failed", ArrivalDate: 1735257600,
+			FailureCode: "account_closed", FailureMessage: "The bank account has been closed."},
+		stripetest.Payout{ID: "po_1Pending", Created: 1735200000, Amount: 777, Currency: "jpy", Status: "pending", ArrivalDate: 1735344000, Automatic: true},
+	)
+	obs := newRecordingObserver()
+	c := newTestClient(t, fake.URL, 0, obs)
+
+	got, more, err := c.Payouts(testContext(t), account, PayoutQuery{Status: "failed", Limit: 5})
+	if err != nil {
+		t.Fatalf("Payouts: %v", err)
+	}
+	want := []Payout{{ID: "po_1Failed", Amount: 5000, Currency: "eur", Status: "failed", ArrivalDate: 1735257600, Created: 1735100000,
+		FailureCode: "account_closed", FailureMessage: "The bank account has been closed."}}
+	if !reflect.DeepEqual(got, want) || more {
+		t.Errorf("failed payouts = %+v, has more %v; want %+v, false", got, more, want)
+	}
+	got, more, err = c.Payouts(testContext(t), account, PayoutQuery{})
+	if err != nil {
+		t.Fatalf("Payouts: %v", err)
+	}
+	if len(got) != 3 || got[0].ID != "po_1Pending" || !got[0].Automatic || got[2].ID != "po_1Paid" || more {
+		t.Errorf("every payout = %+v, has more %v; want the three, newest first", got, more)
+	}
+	got, more, err = c.Payouts(testContext(t), "", PayoutQuery{Status: "paid", Limit: 1})
+	if err != nil || len(got) != 0 || more {
+		t.Errorf("own account's paid payouts = %+v, %v, %v; want none", got, more, err)
+	}
+
+	reqs := fake.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("fake got %d requests; want 3", len(reqs))
+	}
+	checkListRequest(t, reqs[0], "/v1/payouts", account, "limit=5&status=failed")
+	checkListRequest(t, reqs[1], "/v1/payouts", account, "limit=100")
+	checkListRequest(t, reqs[2], "/v1/payouts", "", "limit=1&status=paid")
+	if codes := obs.Codes(EndpointPayouts); !reflect.DeepEqual(codes, []int{200, 200, 200}) {
+		t.Errorf("observed codes %v; want [200 200 200]", codes)
+	}
+}
+
+// TestPayoutsOfAnotherStatusFail: a list that ignored the status asked for,
+// as Stripe was reported to for in_transit (and the fake does), fails.
+func TestPayoutsOfAnotherStatusFail(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.AddPayouts("",
+		stripetest.Payout{ID: "po_1Transit", Created: 100, Amount: 1, Currency: "usd", Status: "in_transit"},
+		stripetest.Payout{ID: "po_1Paid", Created: 200, Amount: 1, Currency: "usd", Status: "paid"},
+	)
+	c := newTestClient(t, fake.URL, 2, nil)
+	got, _, err := c.Payouts(testContext(t), "", PayoutQuery{Status: "in_transit"})
+	if err == nil {
+		t.Fatalf("Payouts(in_transit) = %+v; want an error", got)
+	}
+	if e := asError(t, err); e.Status != 200 || e.Endpoint != EndpointPayouts || !strings.Contains(err.Error(), "payout po_1Paid is paid, but only in_transit payouts were asked for") {
+		t.Errorf("error %v; want one naming the paid payout", err)
+	}
+	if n := fake.Calls(stripetest.PayoutsRoute("")); n != 1 {
+		t.Errorf("fake got %d calls; want 1", n)
+	}
+}
+
+func TestPayoutListThatIsNotOneFails(t *testing.T) {
+	bodies := map[string]string{
+		`{"object": "list", "data": [{"object": "payout", "id": "po_1"}, {"object": "balance_transaction", "id": "txn_1"}]}`: "entry 1 of the list: the answer is not a payout object",
+	}
+	for body, want := range notAListBodies {
+		bodies[body] = want
+	}
+	for body, want := range bodies {
+		fake := stripetest.New(t)
+		route := stripetest.PayoutsRoute("")
+		fake.Script(route, stripetest.Response{Status: 200, Body: body})
+		c := newTestClient(t, fake.URL, 2, nil)
+		s, err := c.PayoutSummary(testContext(t), "")
+		if err == nil {
+			t.Errorf("%s: summary %+v; want an error", body, s)
+			continue
+		}
+		if e := asError(t, err); e.Status != 200 || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want a 200 that says %q", body, err, want)
+		}
+		if n := fake.Calls(route); n != 1 {
+			t.Errorf("%s: fake got %d calls; want 1", body, n)
+		}
+	}
+}
+
+func TestPayoutSummaryAllListed(t *testing.T) {
+	const account = "acct_1Connected"
+	fake := stripetest.New(t)
+	fake.AddPayouts(account,
+		stripetest.Payout{ID: "po_1PaidOld", Created: 100, Amount: 1, Currency: "usd", Status: "paid", ArrivalDate: 150},
+		stripetest.Payout{ID: "po_1FailedOld", Created: 110, Amount: 2, Currency: "usd", Status: "failed", ArrivalDate: 160, FailureCode: "no_account"},
+		stripetest.Payout{ID: "po_1Paid", Created: 200, Amount: 3, Currency: "eur", Status: "paid", ArrivalDate: 250, Automatic: true},
+		stripetest.Payout{ID: "po_1Failed", Created: 210, Amount: 4, Currency: "usd", Status: "failed", ArrivalDate: 260, FailureCode: "account_closed", FailureMessage: "closed"},
+		stripetest.Payout{ID: "po_1Canceled", Created: 220, Amount: 5, Currency: "usd", Status: "canceled", ArrivalDate: 270},
+		stripetest.Payout{ID: "po_1TransitUSD", Created: 300, Amount: 1000, Currency: "usd", Status: "in_transit", ArrivalDate: 390},
+		stripetest.Payout{ID: "po_1TransitEUR", Created: 310, Amount: 2000, Currency: "eur", Status: "in_transit", ArrivalDate: 380},
+		stripetest.Payout{ID: "po_1PendingA", Created: 320, Amount: 300, Currency: "usd", Status: "pending", ArrivalDate: 500},
+		stripetest.Payout{ID: "po_1PendingB", Created: 330, Amount: 400, Currency: "usd", Status: "pending", ArrivalDate: 450},
+	)
+	c := newTestClient(t, fake.URL, 0, nil)
+	got, err := c.PayoutSummary(testContext(t), account)
+	if err != nil {
+		t.Fatalf("PayoutSummary: %v", err)
+	}
+	want := &PayoutSummary{
+		InFlight: []PayoutsInFlight{
+			{Currency: "eur", Status: "in_transit", Amount: 2000, Count: 1, EarliestArrival: 380},
+			{Currency: "usd", Status: "in_transit", Amount: 1000, Count: 1, EarliestArrival: 390},
+			{Currency: "usd", Status: "pending", Amount: 700, Count: 2, EarliestArrival: 450},
+		},
+		LastPaid:   &Payout{ID: "po_1Paid", Created: 200, Amount: 3, Currency: "eur", Status: "paid", ArrivalDate: 250, Automatic: true},
+		LastFailed: &Payout{ID: "po_1Failed", Created: 210, Amount: 4, Currency: "usd", Status: "failed", ArrivalDate: 260, FailureCode: "account_closed", FailureMessage: "closed"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("summary =\n%+v\nwant\n%+v", got, want)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("fake got %d requests; want 1, the list holding every payout", len(reqs))
+	}
+	checkListRequest(t, reqs[0], "/v1/payouts", account, "limit=100")
+}
+
+// addPaid adds n paid payouts of account created from created on, a second
+// apart.
+func addPaid(fake *stripetest.Server, account string, n int, created int64) {
+	for i := range n {
+		fake.AddPayouts(account, stripetest.Payout{ID: fmt.Sprintf("po_1Paid%03d", i), Created: created + int64(i), Amount: 10, Currency: "usd", Status: "paid", ArrivalDate: created + int64(i) + 86400})
+	}
+}
+
+func TestPayoutSummaryBeyondOnePage(t *testing.T) {
+	failed := stripetest.Payout{ID: "po_1Failed", Created: 1000, Amount: 5, Currency: "usd", Status: "failed", ArrivalDate: 1100, FailureCode: "could_not_process"}
+	for _, tc := range []struct {
+		name        string
+		setup       func(*stripetest.Server)
+		queries     []string
+		listedSince int64
+		inFlight    []PayoutsInFlight
+		lastPaid    string
+		lastFailed  string
+	}{
+		{
+			// An old payout still in transit is beyond the page: ListedSince
+			// says how far back the page reached.
+			name: "newest paid on the page",
+			setup: func(f *stripetest.Server) {
+				f.AddPayouts("acct_1Connected", failed, stripetest.Payout{ID: "po_1OldTransit", Created: 1001, Amount: 7, Currency: "usd", Status: "in_transit", ArrivalDate: 1200})
+				addPaid(f, "acct_1Connected", 120, 2000)
+				f.AddPayouts("acct_1Connected", stripetest.Payout{ID: "po_1Pending", Created: 3000, Amount: 900, Currency: "usd", Status: "pending", ArrivalDate: 3100})
+			},
+			queries:     []string{"limit=100", "limit=1&status=failed"},
+			listedSince: 2000 + 120 - 99,
+			inFlight:    []PayoutsInFlight{{Currency: "usd", Status: "pending", Amount: 900, Count: 1, EarliestArrival: 3100}},
+			lastPaid:    "po_1Paid119",
+			lastFailed:  "po_1Failed",
+		},
+		{
+			name: "neither on the page",
+			setup: func(f *stripetest.Server) {
+				addPaid(f, "acct_1Connected", 1, 500)
+				f.AddPayouts("acct_1Connected", failed)
+				for i := range 101 {
+					f.AddPayouts("acct_1Connected", stripetest.Payout{ID: fmt.Sprintf("po_1Transit%03d", i), Created: 2000 + int64(i), Amount: 1, Currency: "gbp", Status: "in_transit", ArrivalDate: 5000 - int64(i)})
+				}
+			},
+			queries:     []string{"limit=100", "limit=1&status=paid", "limit=1&status=failed"},
+			listedSince: 2001,
+			inFlight:    []PayoutsInFlight{{Currency: "gbp", Status: "in_transit", Amount: 100, Count: 100, EarliestArrival: 5000 - 100}},
+			lastPaid:    "po_1Paid000",
+			lastFailed:  "po_1Failed",
+		},
+		{
+			name: "both on the page",
+			setup: func(f *stripetest.Server) {
+				addPaid(f, "acct_1Connected", 150, 500)
+				f.AddPayouts("acct_1Connected", stripetest.Payout{ID: "po_1Failed", Created: 600, Amount: 5, Currency: "usd", Status: "failed", ArrivalDate: 700, FailureCode: "insufficient_funds"})
+			},
+			queries:     []string{"limit=100"},
+			listedSince: 500 + 149 - 98,
+			lastPaid:    "po_1Paid149",
+			lastFailed:  "po_1Failed",
+		},
+		{
+			name:        "never failed",
+			setup:       func(f *stripetest.Server) { addPaid(f, "acct_1Connected", 101, 500) },
+			queries:     []string{"limit=100", "limit=1&status=failed"},
+			listedSince: 501,
+			lastPaid:    "po_1Paid100",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := stripetest.New(t)
+			tc.setup(fake)
+			c := newTestClient(t, fake.URL, 0, nil)
+			got, err := c.PayoutSummary(testContext(t), "acct_1Connected")
+			if err != nil {
+				t.Fatalf("PayoutSummary: %v", err)
+			}
+			if got.ListedSince != tc.listedSince || !reflect.DeepEqual(got.InFlight, tc.inFlight) {
+				t.Errorf("ListedSince %d, InFlight %+v; want %d, %+v", got.ListedSince, got.InFlight, tc.listedSince, tc.inFlight)
+			}
+			if id := payoutID(got.LastPaid); id != tc.lastPaid {
+				t.Errorf("LastPaid = %s; want %q", id, tc.lastPaid)
+			}
+			if id := payoutID(got.LastFailed); id != tc.lastFailed {
+				t.Errorf("LastFailed = %s; want %q", id, tc.lastFailed)
+			}
+			if tc.lastFailed != "" && got.LastFailed.FailureCode == "" {
+				t.Errorf("LastFailed %+v has no failure code", got.LastFailed)
+			}
+			reqs := fake.Requests()
+			if len(reqs) != len(tc.queries) {
+				t.Fatalf("fake got %d requests; want %d", len(reqs), len(tc.queries))
+			}
+			for i, q := range tc.queries {
+				checkListRequest(t, reqs[i], "/v1/payouts", "acct_1Connected", q)
+			}
+		})
+	}
+}
+
+func payoutID(p *Payout) string {
+	if p == nil {
+		return ""
+	}
+	return p.ID
+}
+
+// TestPayoutSummaryFailsWithAnyCall: a summary is whole or an error.
+func TestPayoutSummaryFailsWithAnyCall(t *testing.T) {
+	fake := stripetest.New(t)
+	route := stripetest.PayoutsRoute("")
+	fake.Script(route,
+		stripetest.Response{Status: 200, Body: `{"object": "list", "url": "/v1/payouts", "has_more": true, "data": [{"object": "payout", "id": "po_1", "status": "paid", "created": 5}]}`},
+		stripetest.Response{Status: 500, Body: stripetest.ErrorBody("api_error", "", "boom")},
+	)
+	c := newTestClient(t, fake.URL, 0, nil)
+	s, err := c.PayoutSummary(testContext(t), "")
+	if e := asError(t, err); e.Status != 500 || e.Endpoint != EndpointPayouts {
+		t.Errorf("PayoutSummary = %+v, %v; want the failed call's 500", s, err)
+	}
+	if s != nil {
+		t.Errorf("PayoutSummary returned %+v with its error", s)
+	}
+	if n := fake.Calls(route); n != 2 {
+		t.Errorf("fake got %d calls; want 2", n)
 	}
 }

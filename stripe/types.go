@@ -64,6 +64,56 @@ func (t *BalanceTransaction) Settled() bool {
 	return t.Status == "available"
 }
 
+// Payout is a Stripe Payout object: funds sent from a Stripe balance to a
+// bank account or debit card. Amount is in the currency's smallest API unit.
+type Payout struct {
+	ID       string
+	Amount   int64
+	Currency string
+	// Status is pending, in_transit, paid, failed or canceled.
+	Status string
+	// ArrivalDate is when the payout is expected to reach the bank, or
+	// reached it, and Created when Stripe created it, in Unix seconds.
+	ArrivalDate int64
+	Created     int64
+	// FailureCode and FailureMessage say why a payout failed, when Stripe
+	// says; they are empty otherwise.
+	FailureCode    string
+	FailureMessage string
+	// Automatic is true for a payout made by the account's payout schedule,
+	// false for one asked for through the API or Dashboard.
+	Automatic bool
+}
+
+// PayoutSummary is what the payouts of one account say at one moment: the
+// money on its way to the bank, and how the last payouts ended.
+type PayoutSummary struct {
+	// InFlight sums the listed payouts whose status is pending or
+	// in_transit, by currency and status, sorted by both.
+	InFlight []PayoutsInFlight
+	// ListedSince is 0 when every payout of the account was listed.
+	// Otherwise only the newest were: all those created after ListedSince
+	// (Unix seconds) and some created in that second. An older payout still
+	// in flight is then missing from InFlight.
+	ListedSince int64
+	// LastPaid and LastFailed are the newest payouts (by creation) that
+	// were paid and that failed, or nil when the account has none.
+	LastPaid   *Payout
+	LastFailed *Payout
+}
+
+// PayoutsInFlight sums the payouts of one currency and status that are on
+// their way.
+type PayoutsInFlight struct {
+	Currency string
+	Status   string
+	Amount   int64
+	Count    int
+	// EarliestArrival is the earliest of their arrival dates, in Unix
+	// seconds; in the past, a payout is late.
+	EarliestArrival int64
+}
+
 // Account is a connected account, as discovery lists it.
 type Account struct {
 	ID             string
