@@ -24,6 +24,10 @@ func (m memClient) BalanceTransaction(_ context.Context, _, id string) (*stripe.
 	return m.txns[id], nil
 }
 
+func (memClient) PayoutSummary(context.Context, string) (*stripe.PayoutSummary, error) {
+	return &stripe.PayoutSummary{}, nil
+}
+
 // BenchmarkCollect measures the cost of one scrape, fetched from memory and
 // collected, of 50 currencies with 3 source types each, in every per-source
 // family, and 100 transactions.

@@ -2,14 +2,16 @@ package stripe
 
 import "context"
 
-// Client is what the exporter needs from Stripe. An empty account means the
-// account that owns the API key; otherwise it is a connected account (acct_...)
-// and the call is made on its behalf with the Stripe-Account header.
-// APIClient calls Stripe every time; Shared, in front of it, shares
-// concurrent calls and answers for a settled balance transaction from memory.
+// Client is what the exporter's scrapes need from Stripe. An empty account
+// means the account that owns the API key; otherwise it is a connected
+// account (acct_...) and the call is made on its behalf with the
+// Stripe-Account header. APIClient calls Stripe every time; Shared, in front
+// of it, shares concurrent calls and answers for a settled balance
+// transaction from memory.
 type Client interface {
 	Balance(ctx context.Context, account string) (*Balance, error)
 	BalanceTransaction(ctx context.Context, account, id string) (*BalanceTransaction, error)
+	PayoutSummary(ctx context.Context, account string) (*PayoutSummary, error)
 }
 
 // Funds is one currency's part of a balance, in the currency's smallest API
