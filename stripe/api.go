@@ -183,7 +183,11 @@ func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) 
 // asked for, such as {} or null from a proxy: taking it for an empty balance
 // would report Stripe up and every amount gone.
 func notA(want, got string) error {
-	return fmt.Errorf("the answer is not a %s object (its object is %q)", want, got)
+	article := "a"
+	if strings.ContainsAny(want[:1], "aeiou") {
+		article = "an"
+	}
+	return fmt.Errorf("the answer is not %s %s object (its object is %q)", article, want, got)
 }
 
 // maxPageSize is the most Stripe returns in one page of a list.
@@ -191,27 +195,32 @@ const maxPageSize = 100
 
 // ConnectedAccounts lists every connected account of the platform that owns
 // the key, page by page; each page is one call, retried and rate limited
-// like any other.
+// like any other. A page that is not a list of accounts fails the listing,
+// which then keeps no part of it.
 func (c *APIClient) ConnectedAccounts(ctx context.Context) ([]Account, error) {
 	var out []Account
 	var after *string
 	for {
 		params := &sdk.AccountListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(maxPageSize), StartingAfter: after}}
-		var page *sdk.V1List[*sdk.Account]
-		err := c.call(ctx, EndpointAccounts, func(ctx context.Context) error {
-			page = c.sdk.V1Accounts.List(ctx, params)
-			return page.Err()
-		})
+		data, more, err := listPage(ctx, c, EndpointAccounts,
+			func(ctx context.Context) *sdk.V1List[*sdk.Account] {
+				return c.sdk.V1Accounts.List(ctx, params)
+			},
+			func(a *sdk.Account) error {
+				if a.Object != "account" {
+					return notA("account", a.Object)
+				}
+				return nil
+			})
 		if err != nil {
 			return nil, err
 		}
-		data := page.Data()
 		for _, a := range data {
-			if a != nil && !a.Deleted {
+			if !a.Deleted {
 				out = append(out, accountFromSDK(a))
 			}
 		}
-		if !page.Meta().HasMore || len(data) == 0 {
+		if !more {
 			return out, nil
 		}
 		after = sdk.String(data[len(data)-1].ID)

@@ -479,3 +479,57 @@ func TestPayoutSummaryFailsWithAnyCall(t *testing.T) {
 		t.Errorf("fake got %d calls; want 2", n)
 	}
 }
+
+// TestConnectedAccountsListThatIsNotOneFails: an answer to the accounts
+// list that is not one fails the listing; a null entry used to panic in
+// the SDK and take the exporter down with it.
+func TestConnectedAccountsListThatIsNotOneFails(t *testing.T) {
+	bodies := map[string]string{
+		`{"object": "list", "data": [{"object": "account", "id": "acct_1"}, "acct_2"]}`: "entry 1 of the list: the answer is not an account object",
+	}
+	for body, want := range notAListBodies {
+		bodies[body] = want
+	}
+	for body, want := range bodies {
+		fake := stripetest.New(t)
+		fake.SetAccounts("acct_1Good")
+		fake.Script(stripetest.AccountsRoute, stripetest.Response{Status: 200, Body: body})
+		c := newTestClient(t, fake.URL, 2, nil)
+		accounts, err := c.ConnectedAccounts(testContext(t))
+		if err == nil {
+			t.Errorf("%s: accounts %+v; want an error", body, accounts)
+			continue
+		}
+		if e := asError(t, err); e.Status != 200 || e.Endpoint != EndpointAccounts || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want a 200 that says %q", body, err, want)
+		}
+		if n := fake.Calls(stripetest.AccountsRoute); n != 1 {
+			t.Errorf("%s: fake got %d calls; want 1", body, n)
+		}
+	}
+	// Every page is asked for, each after the last account of the one before.
+	fake := stripetest.New(t)
+	var ids []string
+	for i := range 250 {
+		ids = append(ids, fmt.Sprintf("acct_1Many%03d", i))
+	}
+	fake.SetAccounts(ids...)
+	c := newTestClient(t, fake.URL, 0, nil)
+	accounts, err := c.ConnectedAccounts(testContext(t))
+	if err != nil || len(accounts) != 250 || accounts[249].ID != "acct_1Many249" {
+		t.Fatalf("ConnectedAccounts of 250: %d accounts, %v", len(accounts), err)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("fake got %d requests; want 3 pages", len(reqs))
+	}
+	checkListRequest(t, reqs[2], "/v1/accounts", "", "limit=100&starting_after=acct_1Many199")
+
+	// A deleted account in a list is left out, as before.
+	fake = stripetest.New(t)
+	fake.Script(stripetest.AccountsRoute, stripetest.Response{Status: 200, Body: `{"object": "list", "data": [{"object": "account", "id": "acct_1Gone", "deleted": true}, {"object": "account", "id": "acct_1Here"}]}`})
+	c = newTestClient(t, fake.URL, 0, nil)
+	if accounts, err := c.ConnectedAccounts(testContext(t)); err != nil || len(accounts) != 1 || accounts[0].ID != "acct_1Here" {
+		t.Errorf("ConnectedAccounts = %+v, %v; want acct_1Here alone", accounts, err)
+	}
+}
