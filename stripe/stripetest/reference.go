@@ -53,6 +53,13 @@ type RefTransaction struct {
 	} `json:"fee_details"`
 }
 
+// RefList is a page of a list, its entries left encoded.
+type RefList struct {
+	Object  string            `json:"object"`
+	HasMore bool              `json:"has_more"`
+	Data    []json.RawMessage `json:"data"`
+}
+
 // IsObject says whether body is a JSON object whose "object" is object, as
 // encoding/json (and so the SDK) matches field names.
 func IsObject(body []byte, object string) bool {
