@@ -176,7 +176,8 @@ func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) 
 	if err != nil {
 		return nil, err
 	}
-	return transactionFromSDK(t), nil
+	out := transactionFromSDK(t)
+	return &out, nil
 }
 
 // notA is the error for a 2xx answer that decodes but is not the object
@@ -277,7 +278,7 @@ func (c *APIClient) BalanceTransactions(ctx context.Context, account string, q T
 	}
 	out := make([]BalanceTransaction, len(data))
 	for i, t := range data {
-		out[i] = *transactionFromSDK(t)
+		out[i] = transactionFromSDK(t)
 	}
 	return out, more, nil
 }

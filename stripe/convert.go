@@ -45,8 +45,8 @@ func amountsFromSDK(in []*sdk.BalanceAmount) []Funds {
 	return out
 }
 
-func transactionFromSDK(t *sdk.BalanceTransaction) *BalanceTransaction {
-	out := &BalanceTransaction{
+func transactionFromSDK(t *sdk.BalanceTransaction) BalanceTransaction {
+	out := BalanceTransaction{
 		ID:                t.ID,
 		Currency:          string(t.Currency),
 		Amount:            t.Amount,
