@@ -350,12 +350,15 @@ func (c *APIClient) Payouts(ctx context.Context, account string, q PayoutQuery) 
 //     payout (status=paid, limit=1).
 //  3. likewise for the newest failed payout (status=failed, limit=1).
 //
-// The payouts in flight are taken from the first page rather than asked
-// for by status: the list filters on pending, but Stripe was reported to
-// ignore status=in_transit, and a call per status would cost two more
-// calls on every scrape. A payout is in flight for days, in which an
-// account seldom makes 100 more; ListedSince says how far back the page
-// reached.
+// So an account with at most 100 payouts, or whose newest 100 hold a paid
+// and a failed one, costs one call; others two or three.
+//
+// The payouts in flight come from the first page, not from lists by
+// status: Stripe filters on pending, but was reported to ignore
+// status=in_transit and list every payout (stripe/stripe-node#1509), and
+// two lists by status would cost a call more on every scrape. A payout is
+// in flight for some days, in which few accounts make 100 payouts;
+// ListedSince says how far back the page reached.
 func (c *APIClient) PayoutSummary(ctx context.Context, account string) (*PayoutSummary, error) {
 	newest, more, err := c.Payouts(ctx, account, PayoutQuery{Limit: maxPageSize})
 	if err != nil {
