@@ -66,7 +66,7 @@ e2e:
 # testdata/fuzz runs with every `go test`; these explore beyond it, briefly
 # in CI (fuzz-short) and for FUZZTIME each with `make fuzz`. Coverage of a
 # scrape varies a little with timing, so minimizing is kept short.
-FUZZ_TARGETS := stripe:FuzzMajorUnits stripe:FuzzBalanceBody stripe:FuzzTransactionBody collector:FuzzCollectBalance
+FUZZ_TARGETS := stripe:FuzzMajorUnits stripe:FuzzBalanceBody stripe:FuzzTransactionBody stripe:FuzzTransactionListBody collector:FuzzCollectBalance
 FUZZTIME ?= 30m
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s

@@ -1,7 +1,9 @@
 package stripe
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,9 +21,11 @@ import (
 
 // Endpoint names used in errors and passed to the Observer.
 const (
-	EndpointBalance            = "balance"
-	EndpointBalanceTransaction = "balance_transaction"
-	EndpointAccounts           = "accounts"
+	EndpointBalance             = "balance"
+	EndpointBalanceTransaction  = "balance_transaction"
+	EndpointBalanceTransactions = "balance_transactions"
+	EndpointAccounts            = "accounts"
+	EndpointPayouts             = "payouts"
 )
 
 // Observer is told about every HTTP attempt the client makes, so the caller
@@ -171,46 +176,317 @@ func (c *APIClient) BalanceTransaction(ctx context.Context, account, id string) 
 	if err != nil {
 		return nil, err
 	}
-	return transactionFromSDK(t), nil
+	out := transactionFromSDK(t)
+	return &out, nil
 }
 
 // notA is the error for a 2xx answer that decodes but is not the object
 // asked for, such as {} or null from a proxy: taking it for an empty balance
 // would report Stripe up and every amount gone.
 func notA(want, got string) error {
-	return fmt.Errorf("the answer is not a %s object (its object is %q)", want, got)
+	article := "a"
+	if strings.ContainsAny(want[:1], "aeiou") {
+		article = "an"
+	}
+	return fmt.Errorf("the answer is not %s %s object (its object is %q)", article, want, got)
 }
 
-// accountsPageSize is the most Stripe returns in one page of a list.
-const accountsPageSize = 100
+// maxPageSize is the most Stripe returns in one page of a list.
+const maxPageSize = 100
 
 // ConnectedAccounts lists every connected account of the platform that owns
 // the key, page by page; each page is one call, retried and rate limited
-// like any other.
+// like any other. A page that is not a list of accounts fails the listing,
+// which then keeps no part of it.
 func (c *APIClient) ConnectedAccounts(ctx context.Context) ([]Account, error) {
 	var out []Account
 	var after *string
 	for {
-		params := &sdk.AccountListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(accountsPageSize), StartingAfter: after}}
-		var page *sdk.V1List[*sdk.Account]
-		err := c.call(ctx, EndpointAccounts, func(ctx context.Context) error {
-			page = c.sdk.V1Accounts.List(ctx, params)
-			return page.Err()
-		})
+		params := &sdk.AccountListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(maxPageSize), StartingAfter: after}}
+		data, more, err := listPage(ctx, c, EndpointAccounts,
+			func(ctx context.Context) *sdk.V1List[*sdk.Account] {
+				return c.sdk.V1Accounts.List(ctx, params)
+			},
+			func(a *sdk.Account) error {
+				if a.Object != "account" {
+					return notA("account", a.Object)
+				}
+				return nil
+			})
 		if err != nil {
 			return nil, err
 		}
-		data := page.Data()
 		for _, a := range data {
-			if a != nil && !a.Deleted {
+			if !a.Deleted {
 				out = append(out, accountFromSDK(a))
 			}
 		}
-		if !page.Meta().HasMore || len(data) == 0 {
+		if !more {
 			return out, nil
 		}
 		after = sdk.String(data[len(data)-1].ID)
 	}
+}
+
+// TransactionQuery selects one page of an account's balance transactions.
+type TransactionQuery struct {
+	// CreatedGTE, CreatedGT, CreatedLTE and CreatedLT bound the created
+	// times of the transactions listed, in Unix seconds (Stripe's
+	// created[gte], [gt], [lte] and [lt]); zero is no bound.
+	CreatedGTE, CreatedGT, CreatedLTE, CreatedLT int64
+	// StartingAfter is the ID of the last transaction of the page before,
+	// or "" for the first page.
+	StartingAfter string
+	// Limit is the most transactions in the page, 1 to 100; 0 means 100.
+	Limit int
+}
+
+// BalanceTransactions lists one page of the balance transactions of account
+// ("" for the key's own account), newest first as Stripe lists them, and
+// whether Stripe has more after it. Paging is the caller's: it can stop
+// between pages and resume from the last ID it got.
+func (c *APIClient) BalanceTransactions(ctx context.Context, account string, q TransactionQuery) ([]BalanceTransaction, bool, error) {
+	limit, err := pageLimit(EndpointBalanceTransactions, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	params := &sdk.BalanceTransactionListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(limit)}}
+	if q.StartingAfter != "" {
+		params.StartingAfter = sdk.String(q.StartingAfter)
+	}
+	if q.CreatedGTE != 0 || q.CreatedGT != 0 || q.CreatedLTE != 0 || q.CreatedLT != 0 {
+		params.CreatedRange = &sdk.RangeQueryParams{
+			GreaterThanOrEqual: q.CreatedGTE, GreaterThan: q.CreatedGT,
+			LesserThanOrEqual: q.CreatedLTE, LesserThan: q.CreatedLT,
+		}
+	}
+	if account != "" {
+		params.SetStripeAccount(account)
+	}
+	data, more, err := listPage(ctx, c, EndpointBalanceTransactions,
+		func(ctx context.Context) *sdk.V1List[*sdk.BalanceTransaction] {
+			return c.sdk.V1BalanceTransactions.List(ctx, params)
+		},
+		func(t *sdk.BalanceTransaction) error {
+			if t.Object != "balance_transaction" {
+				return notA("balance_transaction", t.Object)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]BalanceTransaction, len(data))
+	for i, t := range data {
+		out[i] = transactionFromSDK(t)
+	}
+	return out, more, nil
+}
+
+// The statuses of a payout that the exporter looks at.
+const (
+	payoutPending   = "pending"
+	payoutInTransit = "in_transit"
+	payoutPaid      = "paid"
+	payoutFailed    = "failed"
+)
+
+// PayoutQuery selects one page of an account's payouts.
+type PayoutQuery struct {
+	// Status, when set, lists only the payouts of that status. Stripe's
+	// reference names pending, paid, failed and canceled.
+	Status string
+	// Limit is the most payouts in the page, 1 to 100; 0 means 100.
+	Limit int
+}
+
+// Payouts lists one page of the payouts of account ("" for the key's own
+// account), newest created first as Stripe lists them, and whether Stripe
+// has more. A listed payout of another status than the one asked for fails
+// the call: Stripe was reported to ignore a status it does not filter on
+// (in_transit) and list every payout, which the caller would otherwise
+// take for payouts of that status.
+func (c *APIClient) Payouts(ctx context.Context, account string, q PayoutQuery) ([]Payout, bool, error) {
+	limit, err := pageLimit(EndpointPayouts, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	params := &sdk.PayoutListParams{ListParams: sdk.ListParams{Limit: sdk.Int64(limit)}}
+	if q.Status != "" {
+		params.Status = sdk.String(q.Status)
+	}
+	if account != "" {
+		params.SetStripeAccount(account)
+	}
+	data, more, err := listPage(ctx, c, EndpointPayouts,
+		func(ctx context.Context) *sdk.V1List[*sdk.Payout] {
+			return c.sdk.V1Payouts.List(ctx, params)
+		},
+		func(p *sdk.Payout) error {
+			if p.Object != "payout" {
+				return notA("payout", p.Object)
+			}
+			if q.Status != "" && string(p.Status) != q.Status {
+				return fmt.Errorf("payout %s is %s, but only %s payouts were asked for", p.ID, p.Status, q.Status)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]Payout, len(data))
+	for i, p := range data {
+		out[i] = payoutFromSDK(p)
+	}
+	return out, more, nil
+}
+
+// PayoutSummary reads the payouts of account ("" for the key's own account)
+// with one to three calls, each one page:
+//
+//  1. the newest 100 payouts, of any status. When Stripe has no more, they
+//     are all of them and answer everything.
+//  2. only if Stripe has more and none of the 100 was paid: the newest paid
+//     payout (status=paid, limit=1).
+//  3. likewise for the newest failed payout (status=failed, limit=1).
+//
+// So an account with at most 100 payouts, or whose newest 100 hold a paid
+// and a failed one, costs one call; others two or three.
+//
+// The payouts in flight come from the first page, not from lists by
+// status: Stripe filters on pending, but was reported to ignore
+// status=in_transit and list every payout (stripe/stripe-node#1509), and
+// two lists by status would cost a call more on every scrape. A payout is
+// in flight for some days, in which few accounts make 100 payouts;
+// ListedSince says how far back the page reached.
+func (c *APIClient) PayoutSummary(ctx context.Context, account string) (*PayoutSummary, error) {
+	newest, more, err := c.Payouts(ctx, account, PayoutQuery{Limit: maxPageSize})
+	if err != nil {
+		return nil, err
+	}
+	s := summarizePayouts(newest)
+	if !more {
+		return s, nil
+	}
+	// Payouts gives a page that says it has more only with an entry in it.
+	s.ListedSince = newest[len(newest)-1].Created
+	if s.LastPaid == nil {
+		if s.LastPaid, err = c.newestPayout(ctx, account, payoutPaid); err != nil {
+			return nil, err
+		}
+	}
+	if s.LastFailed == nil {
+		if s.LastFailed, err = c.newestPayout(ctx, account, payoutFailed); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// newestPayout is account's newest payout of status, or nil if it has none.
+func (c *APIClient) newestPayout(ctx context.Context, account, status string) (*Payout, error) {
+	ps, _, err := c.Payouts(ctx, account, PayoutQuery{Status: status, Limit: 1})
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	return &ps[0], nil
+}
+
+// summarizePayouts sums the payouts in flight among ps, listed newest first,
+// and picks the first paid and the first failed.
+func summarizePayouts(ps []Payout) *PayoutSummary {
+	s := &PayoutSummary{}
+	for _, p := range ps {
+		switch p.Status {
+		case payoutPending, payoutInTransit:
+			i := slices.IndexFunc(s.InFlight, func(f PayoutsInFlight) bool { return f.Currency == p.Currency && f.Status == p.Status })
+			if i < 0 {
+				i = len(s.InFlight)
+				s.InFlight = append(s.InFlight, PayoutsInFlight{Currency: p.Currency, Status: p.Status, EarliestArrival: p.ArrivalDate})
+			}
+			f := &s.InFlight[i]
+			f.Amount += p.Amount
+			f.Count++
+			f.EarliestArrival = min(f.EarliestArrival, p.ArrivalDate)
+		case payoutPaid:
+			if s.LastPaid == nil {
+				s.LastPaid = &p
+			}
+		case payoutFailed:
+			if s.LastFailed == nil {
+				s.LastFailed = &p
+			}
+		}
+	}
+	slices.SortFunc(s.InFlight, func(a, b PayoutsInFlight) int {
+		return cmp.Or(strings.Compare(a.Currency, b.Currency), strings.Compare(a.Status, b.Status))
+	})
+	return s
+}
+
+// pageLimit is the page size to ask Stripe for: limit, or the most it
+// allows when limit is 0.
+func pageLimit(endpoint string, limit int) (int64, error) {
+	if limit == 0 {
+		return maxPageSize, nil
+	}
+	if limit < 1 || limit > maxPageSize {
+		return 0, &Error{Endpoint: endpoint, Err: fmt.Errorf("page limit %d: want 1 to %d", limit, maxPageSize)}
+	}
+	return int64(limit), nil
+}
+
+// listPage makes one call for a page of a list, and checks that the answer
+// is a list, that each entry is the object asked for (check), and that a
+// list saying it has more holds an entry to page on. An answer that fails
+// any of these fails the call rather than giving a shorter page: the
+// callers count or sum every entry and page on the last, so a hole in a
+// page would go uncounted and could not be paged past.
+func listPage[T any](ctx context.Context, c *APIClient, endpoint string, list func(context.Context) *sdk.V1List[*T], check func(*T) error) ([]*T, bool, error) {
+	var page *sdk.V1List[*T]
+	err := c.call(ctx, endpoint, func(ctx context.Context) (err error) {
+		// The SDK panics on a null entry in a list, when it hands each
+		// entry its part of the response; such an answer fails the call
+		// like any other malformed one instead of taking the process down.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("the SDK could not take the list (it panics on a null entry): %v", r)
+			}
+		}()
+		page = list(ctx)
+		if err := page.Err(); err != nil {
+			return err
+		}
+		if object := listObject(page.LastResponse()); object != "list" {
+			return notA("list", object)
+		}
+		data := page.Data()
+		for i, entry := range data {
+			if err := check(entry); err != nil {
+				return fmt.Errorf("entry %d of the list: %w", i, err)
+			}
+		}
+		if page.Meta().HasMore && len(data) == 0 {
+			return errors.New("the list has no entries yet says it has more")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return page.Data(), page.Meta().HasMore, nil
+}
+
+// listObject is the "object" of a list's body, which the SDK does not keep:
+// a {} or null from a proxy decodes into an empty list with no more.
+func listObject(r *sdk.APIResponse) string {
+	var o struct {
+		Object string `json:"object"`
+	}
+	if r == nil || json.Unmarshal(r.RawJSON, &o) != nil {
+		return ""
+	}
+	return o.Object
 }
 
 // call runs attempt until it succeeds, fails in a way not worth retrying,

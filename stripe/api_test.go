@@ -347,6 +347,23 @@ func TestBalanceTransaction(t *testing.T) {
 	}
 }
 
+// TestBalanceTransactionCreated: a transaction's created time is kept, in
+// Unix seconds as Stripe sends it.
+func TestBalanceTransactionCreated(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetTransaction("", "txn_1Settled", strings.Replace(stripetest.SettledTransaction, `"currency"`, `"created": 1735084800, "currency"`, 1))
+	c := newTestClient(t, fake.URL, 0, nil)
+	got, err := c.BalanceTransaction(testContext(t), "", "txn_1Settled")
+	if err != nil {
+		t.Fatalf("BalanceTransaction: %v", err)
+	}
+	want := *wantSettled
+	want.Created = 1735084800
+	if !reflect.DeepEqual(got, &want) {
+		t.Errorf("transaction =\n%+v\nwant\n%+v", got, &want)
+	}
+}
+
 func TestRetryThenSuccess(t *testing.T) {
 	for _, status := range []int{500, 409, 429, 502, 503} {
 		t.Run(http.StatusText(status), func(t *testing.T) {

@@ -45,8 +45,8 @@ func amountsFromSDK(in []*sdk.BalanceAmount) []Funds {
 	return out
 }
 
-func transactionFromSDK(t *sdk.BalanceTransaction) *BalanceTransaction {
-	out := &BalanceTransaction{
+func transactionFromSDK(t *sdk.BalanceTransaction) BalanceTransaction {
+	out := BalanceTransaction{
 		ID:                t.ID,
 		Currency:          string(t.Currency),
 		Amount:            t.Amount,
@@ -56,6 +56,7 @@ func transactionFromSDK(t *sdk.BalanceTransaction) *BalanceTransaction {
 		Type:              string(t.Type),
 		ReportingCategory: string(t.ReportingCategory),
 		AvailableOn:       t.AvailableOn,
+		Created:           t.Created,
 	}
 	for _, d := range t.FeeDetails {
 		if d != nil {
@@ -63,6 +64,20 @@ func transactionFromSDK(t *sdk.BalanceTransaction) *BalanceTransaction {
 		}
 	}
 	return out
+}
+
+func payoutFromSDK(p *sdk.Payout) Payout {
+	return Payout{
+		ID:             p.ID,
+		Amount:         p.Amount,
+		Currency:       string(p.Currency),
+		Status:         string(p.Status),
+		ArrivalDate:    p.ArrivalDate,
+		Created:        p.Created,
+		FailureCode:    string(p.FailureCode),
+		FailureMessage: p.FailureMessage,
+		Automatic:      p.Automatic,
+	}
 }
 
 func accountFromSDK(a *sdk.Account) Account {

@@ -8,7 +8,7 @@ import (
 // Error is a failed call to the Stripe API. None of its text contains the
 // API key.
 type Error struct {
-	// Endpoint is EndpointBalance or EndpointBalanceTransaction.
+	// Endpoint is one of the Endpoint constants: the call that failed.
 	Endpoint string
 	// Status is the HTTP status of the last attempt, 0 if none arrived.
 	Status int

@@ -401,6 +401,7 @@ func wantTransactionOf(t *testing.T, body []byte) *stripe.BalanceTransaction {
 	out := &stripe.BalanceTransaction{
 		ID: r.ID, Currency: r.Currency, Amount: r.Amount, Fee: r.Fee, Net: r.Net,
 		Status: r.Status, Type: r.Type, ReportingCategory: r.ReportingCategory, AvailableOn: r.AvailableOn,
+		Created: r.Created,
 	}
 	for _, d := range r.FeeDetails {
 		if d != nil {
@@ -421,6 +422,8 @@ func FuzzTransactionBody(f *testing.F) {
 		"", "null", "{}", `"txn_fuzz"`, ` "txn_\u00e9\"" `,
 		`{"id": "txn_fuzz", "amount": -9223372036854775808, "fee": 9223372036854775807, "fee_details": [null, {"amount": 1, "currency": "JPY", "type": "tax"}]}`,
 		`{"id": "txn_fuzz", "currency": "kwd", "status": "available", "source": "ch_1", "exchange_rate": 1.5}`,
+		`{"object": "balance_transaction", "id": "txn_fuzz", "created": 1735084800, "available_on": -1}`,
+		`{"id": "txn_fuzz", "created": "1735084800"}`,
 		`{"id": "txn_fuzz", "source": {"object": "charge", "type": "charge", "id": "ch_1"}}`,
 		`{"id": "txn_fuzz", "status": "\ud800", "type": "` + "\xc0" + `"}`,
 	})
@@ -448,6 +451,85 @@ func FuzzTransactionBody(f *testing.F) {
 		}
 		if want := wantTransactionOf(t, body); !reflect.DeepEqual(txn, want) {
 			t.Fatalf("BalanceTransaction =\n%+v\nwant\n%+v", txn, want)
+		}
+	})
+}
+
+// wantTransactionPageOf is the page the client must make of a list body
+// that it takes, and whether the body says it has more.
+func wantTransactionPageOf(t *testing.T, body []byte) ([]stripe.BalanceTransaction, bool) {
+	t.Helper()
+	var r stripetest.RefList
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatalf("the SDK decoded the list, but a plain decoding fails: %v", err)
+	}
+	out := []stripe.BalanceTransaction{}
+	for _, entry := range r.Data {
+		out = append(out, *wantTransactionOf(t, entry))
+	}
+	return out, r.HasMore
+}
+
+// fuzzIsWholeList says whether body is a list that the client must take
+// whole: a list object whose entries are all balance transactions, with one
+// to page on if it says it has more.
+func fuzzIsWholeList(body []byte) bool {
+	var r stripetest.RefList
+	if json.Unmarshal(body, &r) != nil || r.Object != "list" || (r.HasMore && len(r.Data) == 0) {
+		return false
+	}
+	for _, entry := range r.Data {
+		if !stripetest.IsObject(entry, "balance_transaction") {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzTransactionListBody(f *testing.F) {
+	srv := newFuzzServer(f)
+	client := newFuzzClient(f, srv.URL)
+	list := func(hasMore bool, entries ...string) string {
+		return `{"object": "list", "url": "/v1/balance_transactions", "has_more": ` + strconv.FormatBool(hasMore) + `, "data": [` + strings.Join(entries, ", ") + `]}`
+	}
+	fuzzSeeds(f, []string{
+		list(true, stripetest.SettledTransaction, stripetest.PendingTransaction),
+		list(false, stripetest.SettledTransaction),
+		list(false), list(true),
+		list(false, "null"), list(false, stripetest.SettledTransaction, "null"),
+		list(true, `"txn_1Bare"`), list(false, `{"object": "payout", "id": "po_1"}`),
+		list(false, `{"object": "balance_transaction", "id": "txn_1", "created": 1735084800, "fee_details": [null, {"amount": 1, "currency": "usd", "type": "tax"}]}`),
+		list(true, stripetest.SettledTransaction)[:len(list(true, stripetest.SettledTransaction))/2],
+		`{"object": "list", "data": {"0": {}}}`, `{"object": "list", "has_more": 1, "data": []}`,
+		`{"object": "list", "Data": [{"Object": "balance_transaction", "ID": "txn_1"}], "OBJECT": "list"}`,
+		"", "null", "{}", "[]", `"list"`,
+		stripetest.ErrorBody("invalid_request_error", "resource_missing", "No such balance transaction: 'txn_fuzz'"),
+	})
+	f.Fuzz(func(t *testing.T, statusIndex, mode byte, body []byte) {
+		status := fuzzStatuses[int(statusIndex)%len(fuzzStatuses)]
+		srv.answer(status, body, mode)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+
+		txns, more, err := client.BalanceTransactions(ctx, "", stripe.TransactionQuery{CreatedGTE: 1})
+		srv.checkRequest(t, "/v1/balance_transactions")
+		shouldDecode := fuzzShouldDecode(status, body, new(sdk.BalanceTransactionList), "list") && fuzzIsWholeList(body)
+		if err != nil {
+			if txns != nil || more {
+				t.Errorf("BalanceTransactions returned %+v, %v with the error", txns, more)
+			}
+			checkError(t, err, stripe.EndpointBalanceTransactions, status)
+			if shouldDecode {
+				t.Fatalf("HTTP %d with a list the SDK decodes failed: %v", status, err)
+			}
+			return
+		}
+		if !shouldDecode {
+			t.Fatalf("HTTP %d with a body of %d bytes that is not a whole list succeeded: %+v", status, len(body), txns)
+		}
+		want, wantMore := wantTransactionPageOf(t, body)
+		if !reflect.DeepEqual(txns, want) || more != wantMore {
+			t.Fatalf("BalanceTransactions = %+v, %v\nwant %+v, %v", txns, more, want, wantMore)
 		}
 	})
 }

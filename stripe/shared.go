@@ -65,6 +65,19 @@ func (s *Shared) BalanceTransaction(ctx context.Context, account, id string) (*B
 	return v.(*BalanceTransaction), nil
 }
 
+// PayoutSummary implements Client. Concurrent callers for the same account
+// share one summary and so its one to three calls; nothing is kept after
+// it, so each scrape sees the payouts as they are.
+func (s *Shared) PayoutSummary(ctx context.Context, account string) (*PayoutSummary, error) {
+	v, err := s.share(ctx, "payouts\x00"+account, func(ctx context.Context) (any, error) {
+		return s.next.PayoutSummary(ctx, account)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*PayoutSummary), nil
+}
+
 // kept returns the settled balance transaction of account kept from an
 // earlier call, if there is one.
 func (s *Shared) kept(account, id string) (*BalanceTransaction, bool) {

@@ -3,6 +3,7 @@ package stripe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -478,5 +479,88 @@ func TestSharedAbandonedCallIsNotJoined(t *testing.T) {
 	}
 	if n := fake.Calls(route); n != 2 {
 		t.Errorf("fake got %d calls; want 2, the stalled one and a fresh one", n)
+	}
+}
+
+// TestSharedPayoutSummaryConcurrentCallersShareOneSummary: 100 scrapes
+// arriving together cost one summary's calls, here two (the newest payouts,
+// none failed, then the newest failed), and a later scrape asks again.
+func TestSharedPayoutSummaryConcurrentCallersShareOneSummary(t *testing.T) {
+	fake := stripetest.New(t)
+	for i := range 101 {
+		fake.AddPayouts("", stripetest.Payout{ID: fmt.Sprintf("po_1Paid%03d", i), Created: 1000 + int64(i), Amount: 10, Currency: "usd", Status: "paid", ArrivalDate: 2000})
+	}
+	fake.AddPayouts("", stripetest.Payout{ID: "po_1Pending", Created: 5000, Amount: 99, Currency: "usd", Status: "pending", ArrivalDate: 6000})
+	fake.SetDelay(200 * time.Millisecond)
+	s := newTestShared(t, fake)
+	route := stripetest.PayoutsRoute("")
+
+	const callers = 100
+	start := make(chan struct{})
+	results := make([]*PayoutSummary, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			<-start
+			results[i], errs[i] = s.PayoutSummary(testContext(t), "")
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	if n := fake.Calls(route); n != 2 {
+		t.Errorf("fake got %d payout calls from %d concurrent callers; want 2, one summary's", n, callers)
+	}
+	want := &PayoutSummary{
+		InFlight:    []PayoutsInFlight{{Currency: "usd", Status: "pending", Amount: 99, Count: 1, EarliestArrival: 6000}},
+		ListedSince: 1002,
+		LastPaid:    &Payout{ID: "po_1Paid100", Amount: 10, Currency: "usd", Status: "paid", ArrivalDate: 2000, Created: 1100},
+	}
+	for i := range callers {
+		if errs[i] != nil {
+			t.Errorf("caller %d: %v", i, errs[i])
+			continue
+		}
+		if results[i] != results[0] {
+			t.Errorf("caller %d got a different summary (%p) from caller 0 (%p)", i, results[i], results[0])
+		}
+	}
+	if !reflect.DeepEqual(results[0], want) {
+		t.Errorf("summary =\n%+v\nwant\n%+v", results[0], want)
+	}
+
+	if _, err := s.PayoutSummary(testContext(t), ""); err != nil {
+		t.Fatalf("later PayoutSummary: %v", err)
+	}
+	if n := fake.Calls(route); n != 4 {
+		t.Errorf("fake got %d payout calls; want 4 after a later summary, nothing kept", n)
+	}
+}
+
+func TestSharedPayoutSummaryAccountsNotMerged(t *testing.T) {
+	const account = "acct_1Connected"
+	fake := stripetest.New(t)
+	fake.AddPayouts("", stripetest.Payout{ID: "po_1Own", Created: 1, Amount: 1, Currency: "usd", Status: "in_transit", ArrivalDate: 2})
+	fake.AddPayouts(account, stripetest.Payout{ID: "po_1Theirs", Created: 1, Amount: 2, Currency: "gbp", Status: "pending", ArrivalDate: 3})
+	fake.SetDelay(200 * time.Millisecond)
+	s := newTestShared(t, fake)
+
+	var own, theirs *PayoutSummary
+	var ownErr, theirsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { own, ownErr = s.PayoutSummary(testContext(t), "") })
+	wg.Go(func() { theirs, theirsErr = s.PayoutSummary(testContext(t), account) })
+	wg.Wait()
+	if ownErr != nil || theirsErr != nil {
+		t.Fatalf("PayoutSummary: %v, %v", ownErr, theirsErr)
+	}
+	if len(own.InFlight) != 1 || own.InFlight[0].Currency != "usd" || len(theirs.InFlight) != 1 || theirs.InFlight[0].Currency != "gbp" {
+		t.Errorf("summaries %+v and %+v; want each account's own", own, theirs)
+	}
+	for _, a := range []string{"", account} {
+		if n := fake.Calls(stripetest.PayoutsRoute(a)); n != 1 {
+			t.Errorf("account %q: %d payout calls; want 1", a, n)
+		}
 	}
 }

@@ -39,6 +39,7 @@ type RefTransaction struct {
 	ID                string `json:"id"`
 	Amount            int64  `json:"amount"`
 	AvailableOn       int64  `json:"available_on"`
+	Created           int64  `json:"created"`
 	Currency          string `json:"currency"`
 	Fee               int64  `json:"fee"`
 	Net               int64  `json:"net"`
@@ -50,6 +51,13 @@ type RefTransaction struct {
 		Currency string `json:"currency"`
 		Type     string `json:"type"`
 	} `json:"fee_details"`
+}
+
+// RefList is a page of a list, its entries left encoded.
+type RefList struct {
+	Object  string            `json:"object"`
+	HasMore bool              `json:"has_more"`
+	Data    []json.RawMessage `json:"data"`
 }
 
 // IsObject says whether body is a JSON object whose "object" is object, as

@@ -1,5 +1,6 @@
 // Package stripetest is a fake Stripe API for tests: scripted balances and
-// balance transactions per account, and scripted faults.
+// balance transactions per account, lists of balance transactions and
+// payouts per account, and scripted faults.
 package stripetest
 
 import (
@@ -55,6 +56,10 @@ type Server struct {
 	accounts []string
 	delay    time.Duration
 	arrivals []time.Time
+	// lists holds the listed objects of each list route; added counts the
+	// objects added, to order those created in the same second.
+	lists map[string][]listed
+	added int
 }
 
 // New starts a fake that serves nothing until told to, and stops it when
@@ -65,6 +70,7 @@ func New(t testing.TB) *Server {
 		bodies:  map[string]string{},
 		scripts: map[string][]Response{},
 		calls:   map[string]int{},
+		lists:   map[string][]listed{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
@@ -193,8 +199,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	authorized := r.Header.Get("Authorization") == "Bearer "+s.key
 	delay := s.delay
 	body, known := s.bodies[route]
-	if route == AccountsRoute && !known {
+	listStatus := http.StatusOK
+	switch {
+	case known:
+	case route == AccountsRoute:
 		body, known = s.accountsPage(r.URL.Query()), true
+	case r.URL.Path == balanceTransactionsPath || r.URL.Path == payoutsPath:
+		listStatus, body = s.listPage(route, r.URL.Path, r.URL.Query())
+		known = true
 	}
 	w.Header().Set("Request-Id", fmt.Sprintf("req_fake%d", s.serial))
 	s.mu.Unlock()
@@ -206,7 +218,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method != http.MethodGet:
 		resp = Response{Status: http.StatusMethodNotAllowed, Body: ErrorBody("invalid_request_error", "", "Unrecognized request URL ("+r.Method+": "+r.URL.Path+").")}
 	case known:
-		resp = Response{Status: http.StatusOK, Body: body, Delay: delay}
+		resp = Response{Status: listStatus, Body: body, Delay: delay}
 	default:
 		resp = Response{Status: http.StatusNotFound, Body: notFoundBody(r.URL.Path)}
 	}
