@@ -27,7 +27,9 @@ type scrapeHandler struct {
 	timeout  time.Duration
 	offset   time.Duration
 	failures *collector.FailureLog
-	logger   log.Logger
+	// payouts says whether probes fetch payouts too, as /metrics's targets do.
+	payouts bool
+	logger  log.Logger
 }
 
 // metricsHandler serves /metrics: the key's own account and those listed with
@@ -57,7 +59,7 @@ func (h *scrapeHandler) probeHandler(transactions map[string][]string) http.Hand
 			http.Error(w, "bad account parameter: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		result := h.fetch(r, []collector.Target{{Account: account, Transactions: transactions[account]}})
+		result := h.fetch(r, []collector.Target{{Account: account, Transactions: transactions[account], Payouts: h.payouts}})
 		h.serve(w, r, h.registry(result))
 	})
 }

@@ -58,6 +58,7 @@ type config struct {
 	transactions      []string
 	timeout           time.Duration
 	timeoutOffset     time.Duration
+	payouts           bool
 	discovery         bool
 	discoveryInterval time.Duration
 	maxRetries        int
@@ -88,6 +89,8 @@ func newApp() (*kingpin.Application, *config) {
 		Default("2").IntVar(&c.maxRetries)
 	app.Flag("stripe.rate-limit", "Most requests per second sent to Stripe, over all scrapes together.").
 		Default("20").Float64Var(&c.rateLimit)
+	app.Flag("collector.payouts", "Export each account's payouts in flight, next arrival, and last paid and failed payout (GET /v1/payouts, one to three calls per account and scrape). The key needs read access to Payouts.").
+		BoolVar(&c.payouts)
 	app.Flag("discovery.enabled", "Serve the platform's connected accounts (GET /v1/accounts) at "+discoveryPath+" for Prometheus's http_sd_configs. The key needs read access to Connect accounts.").
 		BoolVar(&c.discovery)
 	app.Flag("discovery.refresh-interval", "How often to list the connected accounts for "+discoveryPath+".").
@@ -146,6 +149,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fail("invalid account or balance transaction", err)
 	}
+	for i := range targets {
+		targets[i].Payouts = cfg.payouts
+	}
 	if err := cfg.check(); err != nil {
 		return fail("invalid flag", err)
 	}
@@ -175,6 +181,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		timeout:  cfg.timeout,
 		offset:   cfg.timeoutOffset,
 		failures: collector.NewFailureLog(logger),
+		payouts:  cfg.payouts,
 		logger:   logger,
 	}
 

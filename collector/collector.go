@@ -55,6 +55,18 @@ var (
 	txnAvailableOn = newDesc("balance_transaction_available_on_timestamp_seconds",
 		"When the balance transaction's funds become available, in Unix seconds.", []string{"account", "id"})
 
+	payoutLabels          = []string{"account", "currency", "status"}
+	payoutsInFlightAmount = newDesc("payouts_in_flight_amount",
+		"Sum of the payouts on their way to the bank (status pending or in_transit), in the currency's major unit.", payoutLabels)
+	payoutsInFlight = newDesc("payouts_in_flight",
+		"Number of payouts on their way to the bank (status pending or in_transit).", payoutLabels)
+	payoutNextArrival = newDesc("payout_next_arrival_timestamp_seconds",
+		"Earliest expected arrival of the payouts in flight, in Unix seconds.", currencyLabel)
+	payoutLastPaid = newDesc("payout_last_paid_timestamp_seconds",
+		"Arrival date of the account's newest paid payout, in Unix seconds.", currencyLabel)
+	payoutLastFailed = newDesc("payout_last_failed_timestamp_seconds",
+		"Arrival date of the account's newest failed payout, in Unix seconds, with Stripe's failure code.", []string{"account", "currency", "failure_code"})
+
 	up = newDesc("up",
 		"1 if the account's balance was fetched from Stripe in this scrape, else 0.", []string{"account"})
 	scrapeDuration = newDesc("scrape_duration_seconds",
@@ -84,6 +96,7 @@ func (c resultCollector) Describe(ch chan<- *prometheus.Desc) {
 		balanceAvailable, balancePending, balanceInstantAvailable, balanceIssuingAvailable,
 		balanceConnectReserved, prefundingAvailable, prefundingPending,
 		txnAmount, txnFee, txnNet, txnFeeDetail, txnAvailableOn,
+		payoutsInFlightAmount, payoutsInFlight, payoutNextArrival, payoutLastPaid, payoutLastFailed,
 		up, scrapeDuration,
 	} {
 		ch <- d
@@ -98,6 +111,9 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 			if t.Transaction != nil {
 				c.collectTransaction(ch, a.Label(), t.ID, t.Transaction)
 			}
+		}
+		if a.Payouts != nil {
+			c.collectPayouts(ch, a.Label(), a.Payouts)
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeDuration, prometheus.GaugeValue, c.r.Took.Seconds())
@@ -177,4 +193,38 @@ func (c resultCollector) majorUnits(amount int64, currency string) float64 {
 		level.Debug(c.logger).Log("msg", "currency not in Stripe's table, assuming two decimals", "currency", currency)
 	}
 	return v
+}
+
+func (c resultCollector) collectPayouts(ch chan<- prometheus.Metric, account string, p *stripe.PayoutSummary) {
+	next := map[string]int64{}
+	for _, f := range p.InFlight {
+		currency := strings.ToLower(f.Currency)
+		ch <- prometheus.MustNewConstMetric(payoutsInFlightAmount, prometheus.GaugeValue, c.majorUnits(f.Amount, currency), account, currency, f.Status)
+		ch <- prometheus.MustNewConstMetric(payoutsInFlight, prometheus.GaugeValue, float64(f.Count), account, currency, f.Status)
+		if t, ok := next[currency]; !ok || f.EarliestArrival < t {
+			next[currency] = f.EarliestArrival
+		}
+	}
+	for currency, t := range next {
+		ch <- prometheus.MustNewConstMetric(payoutNextArrival, prometheus.GaugeValue, float64(t), account, currency)
+	}
+	if paid := p.LastPaid; paid != nil {
+		ch <- prometheus.MustNewConstMetric(payoutLastPaid, prometheus.GaugeValue, float64(paid.ArrivalDate), account, strings.ToLower(paid.Currency))
+	}
+	if failed := p.LastFailed; failed != nil {
+		ch <- prometheus.MustNewConstMetric(payoutLastFailed, prometheus.GaugeValue, float64(failed.ArrivalDate), account, strings.ToLower(failed.Currency), failureCode(failed.FailureCode))
+	}
+}
+
+// failureCode is code as a label value. Stripe's payout failure codes are
+// a short list of lower-case words (account_closed, insufficient_funds,
+// ...); anything else becomes "other", so that the label stays bounded.
+func failureCode(code string) string {
+	if code == "" {
+		return "unknown"
+	}
+	if len(code) > 64 || strings.Trim(code, "abcdefghijklmnopqrstuvwxyz_") != "" {
+		return "other"
+	}
+	return code
 }

@@ -20,6 +20,9 @@ type Target struct {
 	// Account is a connected account ID, or "" for the key's own account.
 	Account      string
 	Transactions []string
+	// Payouts asks for the account's payouts in flight and how the last
+	// ended.
+	Payouts bool
 }
 
 // Label returns the account label value for the target.
@@ -48,6 +51,9 @@ type AccountResult struct {
 	BalanceErr error
 	// Transactions holds one entry for each of Target.Transactions, in order.
 	Transactions []TransactionResult
+	// Payouts is set when Target.Payouts asked for it and the call worked.
+	Payouts    *stripe.PayoutSummary
+	PayoutsErr error
 }
 
 // TransactionResult is one looked-up balance transaction.
@@ -81,12 +87,16 @@ func (r *Result) calls(yield func(call, error) bool) {
 				return
 			}
 		}
+		if a.Target.Payouts && !yield(call{stripe.EndpointPayouts, a.Label(), ""}, a.PayoutsErr) {
+			return
+		}
 	}
 }
 
-// Fetch gets the balance and listed transactions of each target, at most
-// maxConcurrentCalls at a time, balances first, until ctx ends. A failed call
-// is recorded in the result; Fetch itself does not fail.
+// Fetch gets the balance, listed transactions and, when asked for, the
+// payouts of each target, at most maxConcurrentCalls at a time, balances
+// first, until ctx ends. A failed call is recorded in the result; Fetch
+// itself does not fail.
 func Fetch(ctx context.Context, client stripe.Client, targets []Target) *Result {
 	start := time.Now()
 	r := &Result{Accounts: make([]AccountResult, len(targets))}
@@ -99,6 +109,12 @@ func Fetch(ctx context.Context, client stripe.Client, targets []Target) *Result 
 			a.Balance, a.BalanceErr = client.Balance(ctx, t.Account)
 			return nil
 		})
+		if t.Payouts {
+			g.Go(func() error {
+				a.Payouts, a.PayoutsErr = client.PayoutSummary(ctx, t.Account)
+				return nil
+			})
+		}
 	}
 	for i, t := range targets {
 		a := &r.Accounts[i]

@@ -41,7 +41,7 @@ func NewMetrics() *Metrics {
 		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "fetch_errors_total",
-			Help:      "Scrapes that could not fetch a balance or balance transaction, after retries, by account and endpoint.",
+			Help:      "Scrapes that could not fetch a balance, a balance transaction or payouts, after retries, by account and endpoint.",
 		}, []string{"account", "endpoint"}),
 	}
 }
@@ -71,6 +71,9 @@ func (m *Metrics) Prepare(targets []Target) {
 		m.fetchErrors.WithLabelValues(t.Label(), stripe.EndpointBalance)
 		if len(t.Transactions) > 0 {
 			m.fetchErrors.WithLabelValues(t.Label(), stripe.EndpointBalanceTransaction)
+		}
+		if t.Payouts {
+			m.fetchErrors.WithLabelValues(t.Label(), stripe.EndpointPayouts)
 		}
 	}
 }
