@@ -456,3 +456,38 @@ func TestMaxRequestsAnswers503(t *testing.T) {
 		t.Errorf("the 503 on /metrics is not counted")
 	}
 }
+
+func TestPayoutsCollector(t *testing.T) {
+	const account = "acct_1Payouts"
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetBalance(account, stripetest.ConnectedBalance)
+	fake.AddPayouts("", stripetest.Payout{ID: "po_1Transit", Created: 1767300000, Amount: 150000, Currency: "usd", Status: "in_transit", ArrivalDate: 1767398400})
+	fake.AddPayouts(account, stripetest.Payout{ID: "po_1Failed", Created: 1767200000, Amount: 999, Currency: "gbp", Status: "failed", ArrivalDate: 1767225600, FailureCode: "account_closed"})
+
+	off := startExporter(t, fake, stripetest.Key)
+	if body := exportertest.Get(t, off.URL+"/metrics", nil); strings.Contains(body, "stripe_payout") {
+		t.Error("payout series without --collector.payouts")
+	}
+	if n := fake.Calls(stripetest.PayoutsRoute("")); n != 0 {
+		t.Errorf("%d payout calls without --collector.payouts", n)
+	}
+	off.Stop()
+
+	e := startExporter(t, fake, stripetest.Key, "--collector.payouts")
+	body := exportertest.Get(t, e.URL+"/metrics", nil)
+	for _, want := range []string{
+		`stripe_payouts_in_flight_amount{account="self",currency="usd",status="in_transit"} 1500`,
+		`stripe_payouts_in_flight{account="self",currency="usd",status="in_transit"} 1`,
+		`stripe_payout_next_arrival_timestamp_seconds{account="self",currency="usd"} 1.7673984e+09`,
+		`stripe_fetch_errors_total{account="self",endpoint="payouts"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	probe := exportertest.Get(t, e.URL+"/probe?account="+account, nil)
+	if want := `stripe_payout_last_failed_timestamp_seconds{account="` + account + `",currency="gbp",failure_code="account_closed"} 1.7672256e+09`; !strings.Contains(probe, want) {
+		t.Errorf("/probe lacks %s:\n%s", want, probe)
+	}
+}
