@@ -84,8 +84,16 @@ func TestMonitoringStack(t *testing.T) {
 	// One failed call, retried, so the retry series exist; txn_1E2EMissing
 	// is unknown to the fake, so failed fetches are counted too.
 	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: http.StatusInternalServerError, Body: "{}"})
+	// The key's own account has a payout on its way; the connected one's
+	// newest payout failed after its last paid one.
+	fake.AddPayouts("", stripetest.Payout{ID: "po_1E2ETransit", Created: 1767300000, Amount: 150000, Currency: "usd", Status: "in_transit", ArrivalDate: 1767398400})
+	fake.AddPayouts(lowAccount,
+		stripetest.Payout{ID: "po_1E2EPaid", Created: 1767100000, Amount: 500, Currency: "gbp", Status: "paid", ArrivalDate: 1767139200},
+		stripetest.Payout{ID: "po_1E2EFailed", Created: 1767200000, Amount: 999, Currency: "gbp", Status: "failed", ArrivalDate: 1767225600, FailureCode: "account_closed"},
+	)
 
 	exporter := startExporter(t, fake.URL,
+		"--collector.payouts",
 		"--stripe.account="+lowAccount,
 		"--stripe.balance-transaction=txn_1E2E",
 		"--stripe.balance-transaction=txn_1E2EMissing",
@@ -113,6 +121,7 @@ func TestMonitoringStack(t *testing.T) {
 			`stripe_balance_transaction_fee{id="txn_1E2E"}`:                                         0.59,
 			`stripe_balance_transaction_fee_detail{id="txn_1E2E",fee_type="tax"}`:                   0.09,
 			`stripe_up{account="` + lowAccount + `"}`:                                               1,
+			`stripe_payouts_in_flight_amount{account="self",currency="usd",status="in_transit"}`:    1500,
 		} {
 			r := query(t, prom, q)
 			if len(r) != 1 || r[0].value() != want {
@@ -179,6 +188,24 @@ func TestMonitoringStack(t *testing.T) {
 		}
 		if down := alertsNamed(t, am, "StripeExporterDown"); len(down) != 0 {
 			t.Errorf("StripeExporterDown fires while the exporter is up: %+v", down)
+		}
+	})
+
+	t.Run("payout failed alert reaches Alertmanager", func(t *testing.T) {
+		var failed []amAlert
+		waitFor(t, 60*time.Second, "StripePayoutFailed in Alertmanager", func() bool {
+			failed = alertsNamed(t, am, "StripePayoutFailed")
+			return len(failed) > 0
+		})
+		if len(failed) != 1 {
+			t.Fatalf("StripePayoutFailed alerts: %+v, want only the one for %s", failed, lowAccount)
+		}
+		for k, want := range map[string]string{
+			"severity": "critical", "account": lowAccount, "currency": "gbp", "failure_code": "account_closed", "instance": exporter.Addr,
+		} {
+			if failed[0].Labels[k] != want {
+				t.Errorf("label %s = %q, want %q (labels %v)", k, failed[0].Labels[k], want, failed[0].Labels)
+			}
 		}
 	})
 
