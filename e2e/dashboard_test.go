@@ -129,8 +129,8 @@ func TestDashboardShape(t *testing.T) {
 		}
 	}
 
-	// Every balance family and every health metric the exporter has is on
-	// the dashboard.
+	// Every balance family, every payout metric and every health metric the
+	// exporter has is on the dashboard.
 	exprs, _ := dashboardQueries(t)
 	all := strings.Join(exprs, "\n")
 	for _, m := range []string{
@@ -141,6 +141,8 @@ func TestDashboardShape(t *testing.T) {
 		"stripe_balance_transaction_fee_detail", "stripe_balance_transaction_available_on_timestamp_seconds",
 		"stripe_up", "stripe_api_requests_total", "stripe_api_retries_total", "stripe_api_request_duration_seconds_bucket",
 		"stripe_scrape_duration_seconds", "stripe_fetch_errors_total",
+		"stripe_payouts_in_flight_amount", "stripe_payouts_in_flight{", "stripe_payout_next_arrival_timestamp_seconds",
+		"stripe_payout_last_paid_timestamp_seconds", "stripe_payout_last_failed_timestamp_seconds",
 	} {
 		if !strings.Contains(all, m) {
 			t.Errorf("no panel queries %s", m)
