@@ -326,6 +326,15 @@ func startPrometheus(t *testing.T, prometheus, dir, exporterAddr, amURL string) 
 				}
 			}
 		}
+		if name == "thresholds.yml" {
+			// It ships with no threshold set; the test sets one as a user
+			// would, for the low-balance alert to fire.
+			r["groups"].([]any)[0].(map[any]any)["rules"] = []any{map[string]any{
+				"record": "stripe:balance_available:low_threshold",
+				"expr":   "vector(100)",
+				"labels": map[string]string{"currency": "gbp"},
+			}}
+		}
 		path := filepath.Join(dir, name)
 		writeYAML(t, path, r)
 		rules = append(rules, path)
