@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 	sloggokit "github.com/tjhop/slog-gokit"
 
+	"github.com/stripe-exporter/stripe_exporter/activity"
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/discovery"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
@@ -60,6 +61,9 @@ type config struct {
 	timeoutOffset     time.Duration
 	discovery         bool
 	discoveryInterval time.Duration
+	activity          bool
+	activityInterval  time.Duration
+	activityOverlap   time.Duration
 	maxRetries        int
 	rateLimit         float64
 	telemetryPath     string
@@ -92,6 +96,12 @@ func newApp() (*kingpin.Application, *config) {
 		BoolVar(&c.discovery)
 	app.Flag("discovery.refresh-interval", "How often to list the connected accounts for "+discoveryPath+".").
 		Default("5m").DurationVar(&c.discoveryInterval)
+	app.Flag("collector.balance-activity", "Count the balance transactions each account creates (GET /v1/balance_transactions), listed in the background, as stripe_balance_activity_* counters. Read access to Balance covers balance transactions.").
+		BoolVar(&c.activity)
+	app.Flag("collector.balance-activity.interval", "How often to list each account's new balance transactions.").
+		Default("30s").DurationVar(&c.activityInterval)
+	app.Flag("collector.balance-activity.overlap", "How far before each listing the next one looks again, for transactions Stripe shows some time after they were created.").
+		Default("5m").DurationVar(&c.activityOverlap)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)
 	app.Flag("web.max-requests", "Most scrapes served at once by the metrics path, and again by "+probePath+"; more are answered 503. 0 means no limit.").
@@ -176,6 +186,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		offset:   cfg.timeoutOffset,
 		failures: collector.NewFailureLog(logger),
 		logger:   logger,
+	}
+
+	if cfg.activity {
+		accounts := make([]string, len(targets))
+		for i, t := range targets {
+			accounts[i] = t.Account
+		}
+		poller, err := activity.New(api, activity.Config{
+			Accounts: accounts,
+			Interval: cfg.activityInterval,
+			Overlap:  cfg.activityOverlap,
+			Logger:   log.With(logger, "component", "balance_activity"),
+		})
+		if err != nil {
+			return fail("invalid flag", err)
+		}
+		registry.MustRegister(poller)
+		go poller.Run(ctx)
 	}
 
 	mux := http.NewServeMux()

@@ -64,9 +64,15 @@ func txns(prefix string, n int, created int64) []stripetest.Transaction {
 	out := make([]stripetest.Transaction, n)
 	for i := range out {
 		out[i] = stripetest.Transaction{
-			ID: fmt.Sprintf("txn_%s_%d", prefix, i), Created: created, Currency: "usd", Amount: 10, Fee: 1,
-			FeeDetails: []stripetest.Fee{{Amount: 1, Currency: "usd", Type: "stripe_fee"}},
-			Status:     "pending", Type: "charge", ReportingCategory: "charge",
+			ID:                fmt.Sprintf("txn_%s_%d", prefix, i),
+			Created:           created,
+			Currency:          "usd",
+			Amount:            10,
+			Fee:               1,
+			FeeDetails:        []stripetest.Fee{{Amount: 1, Currency: "usd", Type: "stripe_fee"}},
+			Status:            "pending",
+			Type:              "charge",
+			ReportingCategory: "charge",
 		}
 	}
 	return out
