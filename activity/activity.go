@@ -208,7 +208,7 @@ func (p *Poller) count(a *account, page []stripe.BalanceTransaction) int {
 	defer p.mu.Unlock()
 	n := 0
 	for _, t := range page {
-		if _, dup := a.seen[t.ID]; dup || t.Created < a.lower {
+		if _, dup := a.seen[t.ID]; dup {
 			continue
 		}
 		a.seen[t.ID] = t.Created
