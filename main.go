@@ -100,7 +100,7 @@ func newApp() (*kingpin.Application, *config) {
 		BoolVar(&c.activity)
 	app.Flag("collector.balance-activity.interval", "How often to list each account's new balance transactions.").
 		Default("30s").DurationVar(&c.activityInterval)
-	app.Flag("collector.balance-activity.overlap", "How far before each listing the next one looks again, for transactions Stripe shows some time after they were created.").
+	app.Flag("collector.balance-activity.overlap", "How long after its created second a transaction may show in Stripe's list and still be counted: each second is listed once more when it is this old.").
 		Default("5m").DurationVar(&c.activityOverlap)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)

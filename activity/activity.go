@@ -36,9 +36,9 @@ type Config struct {
 	Accounts []string
 	// Interval is how often the accounts are listed.
 	Interval time.Duration
-	// Overlap is how long before a listing's start the next listing looks
-	// again, for transactions Stripe shows some time after their created
-	// second.
+	// Overlap is how long after its created second a transaction may
+	// become visible and still be counted: each second is listed once more
+	// when it is the overlap old.
 	Overlap time.Duration
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
@@ -60,22 +60,35 @@ type Poller struct {
 	mu sync.Mutex
 }
 
+// listing is a listing of one range of created times, newest first, that
+// may take several polls; query holds its bounds and cursor.
+type listing struct {
+	query  stripe.TransactionQuery
+	active bool
+}
+
 // account is what the Poller keeps for one account. Only the polling
 // goroutine touches the listing state; the counts are under Poller.mu.
 type account struct {
 	id, label string
 
-	// lower is the lower bound (Unix seconds, inclusive) of the created
-	// times listed: everything created before it is counted, or predates
-	// the process.
-	lower int64
-	// seen maps each counted transaction created at or after lower to its
-	// created time, so that a listing that sees it again skips it.
+	// Two listings find the transactions. The head lists those created
+	// since the last head listing began, so that new ones are counted
+	// within a poll. The tail lists each created second once more when it
+	// is the overlap old, for those Stripe showed late, behind ones the
+	// head had paged past. Each is listed once more per poll, not the
+	// whole overlap window.
+	head, tail listing
+	// headFrom is the second the last head listing began: the next lists
+	// from there.
+	headFrom int64
+	// tailFrom is the lower bound (Unix seconds, inclusive) of what is
+	// still to be listed by the tail: everything created before it is
+	// counted, or predates the process.
+	tailFrom int64
+	// seen maps each counted transaction created at or after tailFrom to
+	// its created time, so that a listing that sees it again skips it.
 	seen map[string]int64
-	// cursor is the last transaction of the listing in progress, and
-	// started when that listing began; cursor is "" between listings.
-	cursor  string
-	started time.Time
 	// failing is how the last poll failed, "" when it did not.
 	failing string
 
@@ -117,7 +130,7 @@ func New(lister Lister, cfg Config) (*Poller, error) {
 			label = "self"
 		}
 		p.accounts = append(p.accounts, &account{
-			id: id, label: label, lower: start, seen: map[string]int64{},
+			id: id, label: label, headFrom: start, tailFrom: start, seen: map[string]int64{},
 			txns: map[series]uint64{}, credit: map[series]uint64{}, debit: map[series]uint64{},
 			fees: map[feeSeries]uint64{}, feeRefunds: map[feeSeries]uint64{}, saturated: map[string]bool{},
 		})
@@ -147,14 +160,14 @@ type PollStats struct {
 	Calls int
 	// Counted is the transactions counted for the first time.
 	Counted int
-	// Complete is true when a listing reached its end in this poll.
+	// Complete is true when the account was listed in full in this poll.
 	Complete bool
 	// Remembered is the transactions remembered after the poll.
 	Remembered int
 }
 
-// Poll lists each account once: it resumes the listing in progress, or
-// starts a new one, and pages to its end or to the first failure.
+// Poll lists each account once: it resumes the listings in progress, or
+// starts new ones, and pages to their end or to the first failure.
 func (p *Poller) Poll(ctx context.Context) []PollStats {
 	stats := make([]PollStats, 0, len(p.accounts))
 	for _, a := range p.accounts {
@@ -165,40 +178,65 @@ func (p *Poller) Poll(ctx context.Context) []PollStats {
 	return stats
 }
 
-func (p *Poller) poll(ctx context.Context, a *account) PollStats {
-	s := PollStats{Account: a.label}
-	if a.cursor == "" {
-		a.started = p.now()
+func (p *Poller) poll(ctx context.Context, a *account) (s PollStats) {
+	s.Account = a.label
+	defer func() { s.Remembered = len(a.seen) }()
+	now := p.now().Unix()
+	if !a.head.active {
+		a.head = listing{query: stripe.TransactionQuery{CreatedGTE: max(a.headFrom, a.tailFrom), Limit: pageSize}, active: true}
+		a.headFrom = now
 	}
-	for {
-		if ctx.Err() != nil {
-			// Shutting down is not Stripe's failure.
-			break
+	if !p.list(ctx, a, &a.head, &s) {
+		return s
+	}
+	if !a.tail.active {
+		upper := now - int64(p.overlap/time.Second)
+		if upper <= a.tailFrom {
+			p.complete(a, &s)
+			return s
 		}
+		a.tail = listing{query: stripe.TransactionQuery{CreatedGTE: a.tailFrom, CreatedLT: upper, Limit: pageSize}, active: true}
+	}
+	if !p.list(ctx, a, &a.tail, &s) {
+		return s
+	}
+	// Every second before the tail's upper bound has now been listed the
+	// overlap after it: what was counted in them can be forgotten.
+	a.tailFrom = a.tail.query.CreatedLT
+	for id, created := range a.seen {
+		if created < a.tailFrom {
+			delete(a.seen, id)
+		}
+	}
+	p.complete(a, &s)
+	return s
+}
+
+// list pages through l from its cursor to its end, and reports whether it
+// got there; on a failure it stops, and the next poll resumes it.
+func (p *Poller) list(ctx context.Context, a *account, l *listing, s *PollStats) bool {
+	for ctx.Err() == nil {
 		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
-		page, more, err := p.lister.BalanceTransactions(callCtx, a.id, stripe.TransactionQuery{
-			CreatedGTE: a.lower, StartingAfter: a.cursor, Limit: pageSize,
-		})
+		page, more, err := p.lister.BalanceTransactions(callCtx, a.id, l.query)
 		cancel()
 		s.Calls++
 		if err != nil {
+			// Shutting down is not Stripe's failure.
 			if ctx.Err() == nil {
 				p.failed(a, err)
 			}
-			break
+			return false
 		}
 		s.Counted += p.count(a, page)
 		if len(page) > 0 {
-			a.cursor = page[len(page)-1].ID
+			l.query.StartingAfter = page[len(page)-1].ID
 		}
 		if !more {
-			p.complete(a)
-			s.Complete = true
-			break
+			l.active = false
+			return true
 		}
 	}
-	s.Remembered = len(a.seen)
-	return s
+	return false
 }
 
 // count counts the transactions of page not counted before, and returns
@@ -257,17 +295,9 @@ func add[K comparable](p *Poller, a *account, m map[K]uint64, k K, v uint64, wha
 	}
 }
 
-// complete ends the listing in progress: everything created from its start
-// less the overlap will be listed again, so what was counted before that
-// can be forgotten.
-func (p *Poller) complete(a *account) {
-	a.cursor = ""
-	a.lower = max(a.lower, a.started.Add(-p.overlap).Unix())
-	for id, created := range a.seen {
-		if created < a.lower {
-			delete(a.seen, id)
-		}
-	}
+// complete notes that the account was listed in full.
+func (p *Poller) complete(a *account, s *PollStats) {
+	s.Complete = true
 	if a.failing != "" {
 		level.Info(p.logger).Log("msg", "listing balance activity works again", "account", a.label)
 		a.failing = ""
