@@ -26,6 +26,12 @@ type Lister interface {
 // pageSize is the most Stripe lists in a page, so the fewest calls.
 const pageSize = 100
 
+// headMargin is how far before the last head listing's start the next one
+// begins, so that a transaction Stripe shows a few seconds after its
+// created second, or a clock a few seconds off Stripe's, is still counted
+// within a poll rather than by the tail, the overlap later.
+const headMargin = 5 * time.Second
+
 // callTimeout bounds one list call, retries included, so that a stalled
 // Stripe cannot stop polling; the listing resumes from its cursor next time.
 const callTimeout = 30 * time.Second
@@ -183,7 +189,7 @@ func (p *Poller) poll(ctx context.Context, a *account) (s PollStats) {
 	defer func() { s.Remembered = len(a.seen) }()
 	now := p.now().Unix()
 	if !a.head.active {
-		a.head = listing{query: stripe.TransactionQuery{CreatedGTE: max(a.headFrom, a.tailFrom), Limit: pageSize}, active: true}
+		a.head = listing{query: stripe.TransactionQuery{CreatedGTE: max(a.headFrom-int64(headMargin/time.Second), a.tailFrom), Limit: pageSize}, active: true}
 		a.headFrom = now
 	}
 	if !p.list(ctx, a, &a.head, &s) {

@@ -157,6 +157,13 @@ func TestCountsEachTransactionOnce(t *testing.T) {
 			fake.AddTransactions("", txns(fmt.Sprintf("late%d", i), 20, now-60)...)
 			want["self"] += 20
 		}
+		if i >= 2 && i < 12 {
+			// Shown a few seconds late: created 3 s before the last
+			// poll started.
+			fake.AddTransactions("", txns(fmt.Sprintf("bitLate%d", i), 4, now-32)...)
+			want["self"] += 4
+			prompt += 4
+		}
 		if i >= 10 && i < 12 {
 			// Shown nearly the whole overlap late.
 			fake.AddTransactions("", txns(fmt.Sprintf("veryLate%d", i), 5, now-290)...)
