@@ -87,6 +87,7 @@ bench: build
 	go test -run '^$$' -bench 'ScrapeOverhead' -benchtime 300x . || status=1; \
 	go test -run '^$$' -bench 'ConcurrentScrapes' -benchtime 20x . || status=1; \
 	go test -run '^$$' -bench 'Memory' -benchtime 1x . || status=1; \
+	go test -run '^$$' -bench 'FollowMillionADay' -benchtime 5x ./activity/ || status=1; \
 	exit $$status
 
 # The full scale run: 1,000 connected accounts answering after 50 ms,

@@ -85,6 +85,10 @@ func (c *config) check() error {
 		return fmt.Errorf("--stripe.timeout-offset=%v: want zero or more", c.timeoutOffset)
 	case c.discovery && c.discoveryInterval <= 0:
 		return fmt.Errorf("--discovery.refresh-interval=%v: want a positive duration", c.discoveryInterval)
+	case c.activity && c.activityInterval <= 0:
+		return fmt.Errorf("--collector.balance-activity.interval=%v: want a positive duration", c.activityInterval)
+	case c.activity && c.activityOverlap < 0:
+		return fmt.Errorf("--collector.balance-activity.overlap=%v: want zero or more", c.activityOverlap)
 	case c.maxRequests < 0:
 		return fmt.Errorf("--web.max-requests=%d: want zero (no limit) or more", c.maxRequests)
 	case !strings.HasPrefix(c.telemetryPath, "/") || slices.Contains([]string{"/", probePath, discoveryPath}, c.telemetryPath):

@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 	sloggokit "github.com/tjhop/slog-gokit"
 
+	"github.com/stripe-exporter/stripe_exporter/activity"
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/discovery"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
@@ -61,6 +62,9 @@ type config struct {
 	payouts           bool
 	discovery         bool
 	discoveryInterval time.Duration
+	activity          bool
+	activityInterval  time.Duration
+	activityOverlap   time.Duration
 	maxRetries        int
 	rateLimit         float64
 	telemetryPath     string
@@ -95,6 +99,12 @@ func newApp() (*kingpin.Application, *config) {
 		BoolVar(&c.discovery)
 	app.Flag("discovery.refresh-interval", "How often to list the connected accounts for "+discoveryPath+".").
 		Default("5m").DurationVar(&c.discoveryInterval)
+	app.Flag("collector.balance-activity", "Count the balance transactions each account creates (GET /v1/balance_transactions), listed in the background, as stripe_balance_activity_* counters. Read access to Balance covers balance transactions.").
+		BoolVar(&c.activity)
+	app.Flag("collector.balance-activity.interval", "How often to list each account's new balance transactions.").
+		Default("30s").DurationVar(&c.activityInterval)
+	app.Flag("collector.balance-activity.overlap", "How long after its created second a transaction may show in Stripe's list and still be counted: each second is listed once more when it is this old.").
+		Default("5m").DurationVar(&c.activityOverlap)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&c.telemetryPath)
 	app.Flag("web.max-requests", "Most scrapes served at once by the metrics path, and again by "+probePath+"; more are answered 503. 0 means no limit.").
@@ -183,6 +193,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		failures: collector.NewFailureLog(logger),
 		payouts:  cfg.payouts,
 		logger:   logger,
+	}
+
+	if cfg.activity {
+		accounts := make([]string, len(targets))
+		for i, t := range targets {
+			accounts[i] = t.Account
+		}
+		poller, err := activity.New(api, activity.Config{
+			Accounts: accounts,
+			Interval: cfg.activityInterval,
+			Overlap:  cfg.activityOverlap,
+			Logger:   log.With(logger, "component", "balance_activity"),
+		})
+		if err != nil {
+			return fail("invalid flag", err)
+		}
+		registry.MustRegister(poller)
+		go poller.Run(ctx)
 	}
 
 	mux := http.NewServeMux()

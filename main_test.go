@@ -163,6 +163,7 @@ func TestStartupErrors(t *testing.T) {
 		{name: "credentials in url", key: stripetest.Key, args: []string{"--stripe.api-url=https://sk_live_inURL:@api.stripe.com"}, wantCode: 1, want: []string{"user information"}},
 		{name: "bad rate", key: stripetest.Key, args: []string{"--stripe.rate-limit=0"}, wantCode: 1, want: []string{"rate limit"}},
 		{name: "bad timeout", key: stripetest.Key, args: []string{"--stripe.timeout=0s"}, wantCode: 1, want: []string{"--stripe.timeout"}},
+		{name: "bad activity interval", key: stripetest.Key, args: []string{"--collector.balance-activity", "--collector.balance-activity.interval=0s"}, wantCode: 1, want: []string{"--collector.balance-activity.interval"}},
 		{name: "bad path", key: stripetest.Key, args: []string{"--web.telemetry-path=metrics"}, wantCode: 1, want: []string{"--web.telemetry-path"}},
 		{name: "key as a flag", key: stripetest.Key, args: []string{"--stripe.api-key=" + stripetest.Key}, wantCode: 2, want: []string{"unknown long flag"}},
 		{name: "bad log level", key: stripetest.Key, args: []string{"--log.level=loud"}, wantCode: 2, want: []string{"--log.level", "loud"}},
@@ -388,6 +389,49 @@ func TestProbe(t *testing.T) {
 		}
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, want) {
 			t.Errorf("/probe%s: %d %q, want 400 with %q", query, r.status, r.body, want)
+		}
+	}
+}
+
+// TestBalanceActivity runs the exporter with --collector.balance-activity
+// and waits for transactions created after its start to be counted.
+func TestBalanceActivity(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	fake.SetBalance("acct_1One", stripetest.Balance)
+	e := startExporter(t, fake, stripetest.Key, "--stripe.account=acct_1One",
+		"--collector.balance-activity", "--collector.balance-activity.interval=100ms")
+	charge := stripetest.Transaction{
+		Created:           time.Now().Unix(),
+		Currency:          "usd",
+		Amount:            1000,
+		Fee:               59,
+		FeeDetails:        []stripetest.Fee{{Amount: 59, Currency: "usd", Type: "stripe_fee"}},
+		Status:            "pending",
+		Type:              "charge",
+		ReportingCategory: "charge",
+	}
+	charge.ID = "txn_1A"
+	fake.AddTransactions("", charge)
+	charge.ID = "txn_1B"
+	fake.AddTransactions("acct_1One", charge)
+
+	want := []string{
+		`stripe_balance_activity_transactions_total{account="self",currency="usd",reporting_category="charge",type="charge"} 1`,
+		`stripe_balance_activity_credit_total{account="acct_1One",currency="usd",reporting_category="charge",type="charge"} 10`,
+		`stripe_balance_activity_fees_total{account="acct_1One",currency="usd",fee_type="stripe_fee"} 0.59`,
+		`stripe_balance_activity_errors_total{account="self"} 0`,
+	}
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		body = exportertest.Get(t, e.URL+"/metrics", nil)
+		if strings.Contains(body, want[0]) && strings.Contains(body, want[1]) {
+			break
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("/metrics lacks %s", w)
 		}
 	}
 }

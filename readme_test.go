@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
+	"github.com/stripe-exporter/stripe_exporter/activity"
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/discovery"
 )
@@ -65,6 +66,11 @@ func TestREADMEMetricsMatchCode(t *testing.T) {
 	descs := make(chan *prometheus.Desc, 100)
 	collector.New(&collector.Result{}, nil).Describe(descs)
 	collector.NewMetrics().Describe(descs)
+	poller, err := activity.New(nil, activity.Config{Interval: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poller.Describe(descs)
 	versioncollector.NewCollector(exporterName).Describe(descs)
 	close(descs)
 	nameRE := regexp.MustCompile(`fqName: "([^"]+)"`)
