@@ -94,9 +94,24 @@ func TestMonitoringStack(t *testing.T) {
 
 	exporter := startExporter(t, fake.URL,
 		"--collector.payouts",
+		"--collector.balance-activity",
+		"--collector.balance-activity.interval=1s",
 		"--stripe.account="+lowAccount,
 		"--stripe.balance-transaction=txn_1E2E",
 		"--stripe.balance-transaction=txn_1E2EMissing",
+	)
+	// Activity is counted from the exporter's start: a charge and a dispute
+	// created since.
+	now := time.Now().Unix()
+	fake.AddTransactions("",
+		stripetest.Transaction{ID: "txn_1E2ECharge", Created: now, Currency: "usd", Amount: 10000, Fee: 320,
+			FeeDetails: []stripetest.Fee{{Amount: 300, Currency: "usd", Type: "stripe_fee"}, {Amount: 20, Currency: "usd", Type: "tax"}},
+			Status:     "pending", Type: "charge", ReportingCategory: "charge"},
+		stripetest.Transaction{ID: "txn_1E2ERefund", Created: now, Currency: "usd", Amount: -2500,
+			Status: "available", Type: "refund", ReportingCategory: "refund"},
+		stripetest.Transaction{ID: "txn_1E2EDispute", Created: now, Currency: "usd", Amount: -5000, Fee: 1500,
+			FeeDetails: []stripetest.Fee{{Amount: 1500, Currency: "usd", Type: "stripe_fee"}},
+			Status:     "available", Type: "adjustment", ReportingCategory: "dispute"},
 	)
 	am := startAlertmanager(t, alertmanager, dir)
 	prom := startPrometheus(t, prometheus, dir, exporter.Addr, am)
@@ -122,6 +137,9 @@ func TestMonitoringStack(t *testing.T) {
 			`stripe_balance_transaction_fee_detail{id="txn_1E2E",fee_type="tax"}`:                   0.09,
 			`stripe_up{account="` + lowAccount + `"}`:                                               1,
 			`stripe_payouts_in_flight_amount{account="self",currency="usd",status="in_transit"}`:    1500,
+			`stripe_balance_activity_credit_total{account="self",reporting_category="charge"}`:      100,
+			`stripe_balance_activity_debit_total{account="self",reporting_category="dispute"}`:      50,
+			`stripe_balance_activity_fees_total{account="self",fee_type="stripe_fee"}`:              18,
 		} {
 			r := query(t, prom, q)
 			if len(r) != 1 || r[0].value() != want {
@@ -206,6 +224,20 @@ func TestMonitoringStack(t *testing.T) {
 			if failed[0].Labels[k] != want {
 				t.Errorf("label %s = %q, want %q (labels %v)", k, failed[0].Labels[k], want, failed[0].Labels)
 			}
+		}
+	})
+
+	t.Run("dispute alert reaches Alertmanager", func(t *testing.T) {
+		var disputes []amAlert
+		waitFor(t, 60*time.Second, "StripeDisputeReceived in Alertmanager", func() bool {
+			disputes = alertsNamed(t, am, "StripeDisputeReceived")
+			return len(disputes) > 0
+		})
+		if len(disputes) != 1 || disputes[0].Labels["account"] != "self" || disputes[0].Labels["currency"] != "usd" {
+			t.Errorf("StripeDisputeReceived alerts: %+v, want one for self in usd", disputes)
+		}
+		if stale := alertsNamed(t, am, "StripeBalanceActivityStale"); len(stale) != 0 {
+			t.Errorf("StripeBalanceActivityStale fires while activity is listed: %+v", stale)
 		}
 	})
 
