@@ -241,6 +241,22 @@ func TestMonitoringStack(t *testing.T) {
 		}
 	})
 
+	t.Run("balance activity stale alert fires when listing fails", func(t *testing.T) {
+		failures := make([]stripetest.Response, 1000)
+		for i := range failures {
+			failures[i] = stripetest.Response{Status: http.StatusInternalServerError, Body: "{}"}
+		}
+		fake.Script(stripetest.BalanceTransactionsRoute(""), failures...)
+		var stale []amAlert
+		waitFor(t, 60*time.Second, "StripeBalanceActivityStale in Alertmanager", func() bool {
+			stale = alertsNamed(t, am, "StripeBalanceActivityStale")
+			return len(stale) > 0
+		})
+		if stale[0].Labels["account"] != "self" || stale[0].Labels["instance"] != exporter.Addr {
+			t.Errorf("StripeBalanceActivityStale = %+v, want it for self at %s", stale[0], exporter.Addr)
+		}
+	})
+
 	t.Run("exporter down alert fires when the exporter stops", func(t *testing.T) {
 		if code := exporter.Stop(); code != 0 {
 			t.Errorf("the exporter exited with code %d on SIGTERM, want 0", code)
@@ -336,8 +352,8 @@ receivers:
 }
 
 // startPrometheus runs Prometheus with dashboards/prometheus.yml, changed
-// only where a test must: addresses, and intervals and `for` durations cut
-// to seconds so alerts fire within the test.
+// only where a test must: addresses, and intervals, `for` durations and the
+// stale-activity threshold cut to seconds so alerts fire within the test.
 func startPrometheus(t *testing.T, prometheus, dir, exporterAddr, amURL string) string {
 	t.Helper()
 	var cfg map[string]any
@@ -353,8 +369,12 @@ func startPrometheus(t *testing.T, prometheus, dir, exporterAddr, amURL string) 
 		readYAML(t, filepath.Join(dashboards, name), &r)
 		for _, g := range r["groups"].([]any) {
 			for _, rule := range g.(map[any]any)["rules"].([]any) {
-				if rm := rule.(map[any]any); rm["for"] != nil {
+				rm := rule.(map[any]any)
+				if rm["for"] != nil {
 					rm["for"] = "2s"
+				}
+				if rm["alert"] == "StripeBalanceActivityStale" {
+					rm["expr"] = strings.ReplaceAll(rm["expr"].(string), "> 900", "> 5")
 				}
 			}
 		}
