@@ -129,8 +129,8 @@ func TestDashboardShape(t *testing.T) {
 		}
 	}
 
-	// Every balance family, every payout metric and every health metric the
-	// exporter has is on the dashboard.
+	// Every balance family, every payout metric, the balance-activity
+	// counters and every health metric the exporter has are on the dashboard.
 	exprs, _ := dashboardQueries(t)
 	all := strings.Join(exprs, "\n")
 	for _, m := range []string{
@@ -143,6 +143,8 @@ func TestDashboardShape(t *testing.T) {
 		"stripe_scrape_duration_seconds", "stripe_fetch_errors_total",
 		"stripe_payouts_in_flight_amount", "stripe_payouts_in_flight{", "stripe_payout_next_arrival_timestamp_seconds",
 		"stripe_payout_last_paid_timestamp_seconds", "stripe_payout_last_failed_timestamp_seconds",
+		"stripe_balance_activity_fees_total", "stripe_balance_activity_credit_total",
+		"stripe_balance_activity_debit_total", "stripe_balance_activity_transactions_total",
 	} {
 		if !strings.Contains(all, m) {
 			t.Errorf("no panel queries %s", m)
