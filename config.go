@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/stripe-exporter/stripe_exporter/activity"
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
@@ -87,8 +88,8 @@ func (c *config) check() error {
 		return fmt.Errorf("--discovery.refresh-interval=%v: want a positive duration", c.discoveryInterval)
 	case c.activity && c.activityInterval <= 0:
 		return fmt.Errorf("--collector.balance-activity.interval=%v: want a positive duration", c.activityInterval)
-	case c.activity && c.activityOverlap < 0:
-		return fmt.Errorf("--collector.balance-activity.overlap=%v: want zero or more", c.activityOverlap)
+	case c.activity && c.activityOverlap < activity.MinOverlap:
+		return fmt.Errorf("--collector.balance-activity.overlap=%v: want %v or more, as Stripe may show a transaction seconds after its created time", c.activityOverlap, activity.MinOverlap)
 	case c.maxRequests < 0:
 		return fmt.Errorf("--web.max-requests=%d: want zero (no limit) or more", c.maxRequests)
 	case !strings.HasPrefix(c.telemetryPath, "/") || slices.Contains([]string{"/", probePath, discoveryPath}, c.telemetryPath):

@@ -164,6 +164,7 @@ func TestStartupErrors(t *testing.T) {
 		{name: "bad rate", key: stripetest.Key, args: []string{"--stripe.rate-limit=0"}, wantCode: 1, want: []string{"rate limit"}},
 		{name: "bad timeout", key: stripetest.Key, args: []string{"--stripe.timeout=0s"}, wantCode: 1, want: []string{"--stripe.timeout"}},
 		{name: "bad activity interval", key: stripetest.Key, args: []string{"--collector.balance-activity", "--collector.balance-activity.interval=0s"}, wantCode: 1, want: []string{"--collector.balance-activity.interval"}},
+		{name: "activity overlap under its minimum", key: stripetest.Key, args: []string{"--collector.balance-activity", "--collector.balance-activity.overlap=1s"}, wantCode: 1, want: []string{"--collector.balance-activity.overlap=1s", "5s or more"}},
 		{name: "bad path", key: stripetest.Key, args: []string{"--web.telemetry-path=metrics"}, wantCode: 1, want: []string{"--web.telemetry-path"}},
 		{name: "key as a flag", key: stripetest.Key, args: []string{"--stripe.api-key=" + stripetest.Key}, wantCode: 2, want: []string{"unknown long flag"}},
 		{name: "bad log level", key: stripetest.Key, args: []string{"--log.level=loud"}, wantCode: 2, want: []string{"--log.level", "loud"}},

@@ -32,6 +32,10 @@ const pageSize = 100
 // within a poll rather than by the tail, the overlap later.
 const headMargin = 5 * time.Second
 
+// MinOverlap is the shortest overlap that keeps the head's margin: the tail
+// listing's lower bound also bounds the head's.
+const MinOverlap = headMargin
+
 // callTimeout bounds one list call, retries included, so that a stalled
 // Stripe cannot stop polling; the listing resumes from its cursor next time.
 const callTimeout = 30 * time.Second
