@@ -83,6 +83,8 @@ func (h *scrapeHandler) serve(w http.ResponseWriter, r *http.Request, g promethe
 	promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorLog:      stdlog.New(log.NewStdlibAdapter(level.Error(h.logger)), "", 0),
 		ErrorHandling: promhttp.ContinueOnError,
+		// Prometheus 3 asks for OpenMetrics first.
+		EnableOpenMetrics: true,
 	}).ServeHTTP(w, r)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -53,6 +54,13 @@ func families(t *testing.T, resp *http.Response) map[string]*dto.MetricFamily {
 	}
 }
 
+// prometheus3Accept is the Accept header of Prometheus 3's default
+// scrape_protocols, UTF-8 names allowed.
+const prometheus3Accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5," +
+	"application/openmetrics-text;version=0.0.1;q=0.4," +
+	"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3," +
+	"text/plain;version=0.0.4;q=0.2,*/*;q=0.1"
+
 func TestExpositionFormats(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
@@ -66,6 +74,7 @@ func TestExpositionFormats(t *testing.T) {
 		format       expfmt.FormatType
 	}{
 		{"text", "text/plain;version=0.0.4", expfmt.TypeTextPlain},
+		{"text 1.0.0", "text/plain;version=1.0.0;escaping=allow-utf-8", expfmt.TypeTextPlain},
 		{"protobuf", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", expfmt.TypeProtoDelim},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,6 +98,43 @@ func TestExpositionFormats(t *testing.T) {
 			}
 		})
 	}
+
+	// What Prometheus 3 asks for by default, and with native histograms on
+	// (scrape_native_histograms: true puts protobuf first).
+	t.Run("OpenMetrics", func(t *testing.T) {
+		resp := scrapeWith(t, e.URL+"/metrics", http.Header{"Accept": {prometheus3Accept}})
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text; version=1.0.0;") {
+			t.Errorf("Content-Type %q, want OpenMetrics 1.0.0", ct)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`stripe_up{account="self"} 1`, "# TYPE stripe_api_requests counter", "stripe_api_requests_total{", "# EOF\n"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("OpenMetrics scrape lacks %q", want)
+			}
+		}
+		if !strings.HasSuffix(string(body), "# EOF\n") {
+			t.Error("OpenMetrics scrape does not end with # EOF")
+		}
+	})
+	t.Run("protobuf with native histograms", func(t *testing.T) {
+		accept := "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=underscores;q=0.6," + prometheus3Accept
+		resp := scrapeWith(t, e.URL+"/metrics", http.Header{"Accept": {accept}})
+		if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "encoding=delimited") || !strings.Contains(ct, "escaping=underscores") {
+			t.Errorf("Content-Type %q, want delimited protobuf with escaping=underscores", ct)
+		}
+		h := families(t, resp)["stripe_api_request_duration_seconds"]
+		if h == nil || len(h.GetMetric()) == 0 {
+			t.Fatal("no stripe_api_request_duration_seconds in the scrape")
+		}
+		for _, m := range h.GetMetric() {
+			if hist := m.GetHistogram(); hist.Schema == nil || len(hist.GetPositiveSpan()) == 0 || len(hist.GetBucket()) == 0 {
+				t.Errorf("stripe_api_request_duration_seconds is not both a native histogram and classic buckets: %v", hist)
+			}
+		}
+	})
 
 	t.Run("name filter", func(t *testing.T) {
 		got := families(t, scrapeWith(t, e.URL+"/metrics?name[]=stripe_up&name[]=go_goroutines", http.Header{}))
