@@ -181,11 +181,7 @@ func TestMonitoringStack(t *testing.T) {
 	})
 
 	t.Run("low balance alert reaches Alertmanager", func(t *testing.T) {
-		var low []amAlert
-		waitFor(t, 60*time.Second, "StripeBalanceLow in Alertmanager", func() bool {
-			low = alertsNamed(t, am, "StripeBalanceLow")
-			return len(low) > 0
-		})
+		low := waitAlerts(t, am, "StripeBalanceLow")
 		if len(low) != 1 {
 			t.Fatalf("StripeBalanceLow alerts: %+v, want only the one for %s in gbp", low, lowAccount)
 		}
@@ -210,11 +206,7 @@ func TestMonitoringStack(t *testing.T) {
 	})
 
 	t.Run("payout failed alert reaches Alertmanager", func(t *testing.T) {
-		var failed []amAlert
-		waitFor(t, 60*time.Second, "StripePayoutFailed in Alertmanager", func() bool {
-			failed = alertsNamed(t, am, "StripePayoutFailed")
-			return len(failed) > 0
-		})
+		failed := waitAlerts(t, am, "StripePayoutFailed")
 		if len(failed) != 1 {
 			t.Fatalf("StripePayoutFailed alerts: %+v, want only the one for %s", failed, lowAccount)
 		}
@@ -228,11 +220,7 @@ func TestMonitoringStack(t *testing.T) {
 	})
 
 	t.Run("dispute alert reaches Alertmanager", func(t *testing.T) {
-		var disputes []amAlert
-		waitFor(t, 60*time.Second, "StripeDisputeReceived in Alertmanager", func() bool {
-			disputes = alertsNamed(t, am, "StripeDisputeReceived")
-			return len(disputes) > 0
-		})
+		disputes := waitAlerts(t, am, "StripeDisputeReceived")
 		if len(disputes) != 1 || disputes[0].Labels["account"] != "self" || disputes[0].Labels["currency"] != "usd" {
 			t.Errorf("StripeDisputeReceived alerts: %+v, want one for self in usd", disputes)
 		}
@@ -247,11 +235,7 @@ func TestMonitoringStack(t *testing.T) {
 			failures[i] = stripetest.Response{Status: http.StatusInternalServerError, Body: "{}"}
 		}
 		fake.Script(stripetest.BalanceTransactionsRoute(""), failures...)
-		var stale []amAlert
-		waitFor(t, 60*time.Second, "StripeBalanceActivityStale in Alertmanager", func() bool {
-			stale = alertsNamed(t, am, "StripeBalanceActivityStale")
-			return len(stale) > 0
-		})
+		stale := waitAlerts(t, am, "StripeBalanceActivityStale")
 		if stale[0].Labels["account"] != "self" || stale[0].Labels["instance"] != exporter.Addr {
 			t.Errorf("StripeBalanceActivityStale = %+v, want it for self at %s", stale[0], exporter.Addr)
 		}
@@ -261,11 +245,7 @@ func TestMonitoringStack(t *testing.T) {
 		if code := exporter.Stop(); code != 0 {
 			t.Errorf("the exporter exited with code %d on SIGTERM, want 0", code)
 		}
-		var down []amAlert
-		waitFor(t, 60*time.Second, "StripeExporterDown in Alertmanager", func() bool {
-			down = alertsNamed(t, am, "StripeExporterDown")
-			return len(down) > 0
-		})
+		down := waitAlerts(t, am, "StripeExporterDown")
 		if a := down[0]; a.Labels["severity"] != "critical" || a.Labels["instance"] != exporter.Addr ||
 			!strings.Contains(a.Annotations["description"], exporter.Addr) {
 			t.Errorf("StripeExporterDown = %+v", a)
@@ -496,6 +476,18 @@ func labelValues(t *testing.T, prom, selector, label string) []string {
 type amAlert struct {
 	Labels      map[string]string `json:"labels"`
 	Annotations map[string]string `json:"annotations"`
+}
+
+// waitAlerts waits up to a minute for Alertmanager to hold alerts named
+// name, and returns them.
+func waitAlerts(t *testing.T, am, name string) []amAlert {
+	t.Helper()
+	var alerts []amAlert
+	waitFor(t, 60*time.Second, name+" in Alertmanager", func() bool {
+		alerts = alertsNamed(t, am, name)
+		return len(alerts) > 0
+	})
+	return alerts
 }
 
 func alertsNamed(t *testing.T, am, name string) []amAlert {
