@@ -51,6 +51,11 @@ type Config struct {
 	// RateLimit is the most requests per second sent to Stripe, over all
 	// calls of this client together.
 	RateLimit float64
+	// ProbeRateLimit, when more than 0, is the most requests per second of
+	// RateLimit that the calls made with a ForProbe context may send
+	// together, so that the rest stays for the other calls. 0 means no
+	// limit of their own.
+	ProbeRateLimit float64
 	// Observer, when set, is told about each attempt.
 	Observer Observer
 	// Transport carries the requests; nil means http.DefaultTransport.
@@ -72,11 +77,14 @@ const DefaultMaxBodyBytes = 8 << 20
 // and sleep without looking at the context, so a scrape could overrun its
 // deadline. The client retries by itself instead, within the deadline.
 type APIClient struct {
-	sdk        *sdk.Client
-	key        string
-	limiter    *rate.Limiter
-	maxRetries int
-	observer   Observer
+	sdk     *sdk.Client
+	key     string
+	limiter *rate.Limiter
+	// probeLimiter holds back the calls of probes, besides limiter; nil
+	// when they have no limit of their own.
+	probeLimiter *rate.Limiter
+	maxRetries   int
+	observer     Observer
 	// backoff is how long to wait before retry number n (from 0).
 	backoff func(n int) time.Duration
 }
@@ -107,6 +115,13 @@ func New(cfg Config) (*APIClient, error) {
 	if cfg.RateLimit <= 0 {
 		return nil, fmt.Errorf("rate limit is %g requests per second: want more than 0", cfg.RateLimit)
 	}
+	if cfg.ProbeRateLimit < 0 {
+		return nil, fmt.Errorf("probes' rate limit is %g requests per second: want 0 (none of their own) or more", cfg.ProbeRateLimit)
+	}
+	var probeLimiter *rate.Limiter
+	if cfg.ProbeRateLimit > 0 {
+		probeLimiter = rate.NewLimiter(rate.Limit(cfg.ProbeRateLimit), 1)
+	}
 	transport := cfg.Transport
 	if transport == nil {
 		transport = http.DefaultTransport
@@ -129,12 +144,13 @@ func New(cfg Config) (*APIClient, error) {
 		LeveledLogger: &sdk.LeveledLogger{Level: sdk.LevelNull},
 	})
 	return &APIClient{
-		sdk:        sdk.NewClient(cfg.Key, sdk.WithBackends(&sdk.Backends{API: backend})),
-		key:        cfg.Key,
-		limiter:    rate.NewLimiter(rate.Limit(cfg.RateLimit), 1),
-		maxRetries: cfg.MaxRetries,
-		observer:   observer,
-		backoff:    jitteredBackoff,
+		sdk:          sdk.NewClient(cfg.Key, sdk.WithBackends(&sdk.Backends{API: backend})),
+		key:          cfg.Key,
+		limiter:      rate.NewLimiter(rate.Limit(cfg.RateLimit), 1),
+		probeLimiter: probeLimiter,
+		maxRetries:   cfg.MaxRetries,
+		observer:     observer,
+		backoff:      jitteredBackoff,
 	}, nil
 }
 
@@ -496,16 +512,11 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 	var last response
 	var lastErr error
 	for n := 0; ; n++ {
-		if err := c.limiter.Wait(ctx); err != nil {
+		if err := c.wait(ctx); err != nil {
 			if lastErr != nil {
 				return c.newError(endpoint, &last, lastErr)
 			}
-			// The limiter refuses a wait that would overrun the deadline
-			// with an error of its own; say it is the deadline.
-			if ctx.Err() == nil {
-				err = fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
-			}
-			return &Error{Endpoint: endpoint, Err: fmt.Errorf("wait for rate limiter: %w", err)}
+			return &Error{Endpoint: endpoint, Err: err}
 		}
 		if n > 0 {
 			c.observer.ObserveRetry(endpoint, last.status)
@@ -535,6 +546,47 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 		case <-timer.C:
 		}
 	}
+}
+
+// wait waits for the rate limiter, and before it for the probes' own when
+// ctx is a probe's. Probes wait for theirs first, so that a probe held back
+// by it does not hold a place in the queue of the limiter shared with the
+// other calls.
+func (c *APIClient) wait(ctx context.Context) error {
+	if c.probeLimiter != nil && isProbe(ctx) {
+		if err := c.probeLimiter.Wait(ctx); err != nil {
+			return limiterError(ctx, "wait for the probes' share of the rate limit", err)
+		}
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		return limiterError(ctx, "wait for rate limiter", err)
+	}
+	return nil
+}
+
+// limiterError is the error of a wait for a limiter that failed.
+func limiterError(ctx context.Context, what string, err error) error {
+	// The limiter refuses a wait that would overrun the deadline with an
+	// error of its own; say it is the deadline.
+	if ctx.Err() == nil {
+		err = fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+type probeKey struct{}
+
+// ForProbe marks ctx as a probe's: its calls wait for Config.ProbeRateLimit
+// as well as the rate limit. Anyone who reaches /probe can start probes, and
+// without a share of their own a flood of them would take the whole rate
+// limit from /metrics and the background listings.
+func ForProbe(ctx context.Context) context.Context {
+	return context.WithValue(ctx, probeKey{}, true)
+}
+
+func isProbe(ctx context.Context) bool {
+	p, _ := ctx.Value(probeKey{}).(bool)
+	return p
 }
 
 // retryable follows Stripe's advice: its Stripe-Should-Retry header wins;

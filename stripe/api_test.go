@@ -1015,6 +1015,52 @@ func TestRateLimiterWouldOverrunDeadline(t *testing.T) {
 	}
 }
 
+// TestProbeRateLimit checks that probes wait for their own share of the
+// rate limit, and that a queue of them leaves the rest to other calls.
+func TestProbeRateLimit(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	c, err := New(Config{Key: stripetest.Key, URL: fake.URL, RateLimit: 20, ProbeRateLimit: 5})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	const probes = 4
+	start := time.Now()
+	for range probes {
+		if _, err := c.Balance(ForProbe(testContext(t)), ""); err != nil {
+			t.Fatalf("probe's Balance: %v", err)
+		}
+	}
+	// The first goes at once, each other one waits 1/5 s, not 1/20 s.
+	if took, atLeast := time.Since(start), (probes-1)*time.Second/5-20*time.Millisecond; took < atLeast {
+		t.Errorf("%d probe calls at 5/s took %v; want at least %v", probes, took, atLeast)
+	}
+
+	// Thirty probes queued would fill the shared limiter for 1.5 s at
+	// 20/s; a call that may wait one second must still go.
+	ctx, cancel := context.WithCancel(testContext(t))
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() { _, _ = c.Balance(ForProbe(ctx), "") })
+	}
+	waitForCalls(t, fake, stripetest.BalanceRoute(""), probes+2)
+	short, cancelShort := context.WithTimeout(context.Background(), time.Second)
+	_, err = c.Balance(short, "")
+	cancelShort()
+	cancel()
+	wg.Wait()
+	if err != nil {
+		t.Errorf("a call behind 30 queued probes: %v; want it to go within its second", err)
+	}
+}
+
+func TestNewValidatesProbeRateLimit(t *testing.T) {
+	_, err := New(Config{Key: stripetest.Key, URL: "https://api.stripe.com", RateLimit: 20, ProbeRateLimit: -1})
+	if err == nil || !strings.Contains(err.Error(), "probes' rate limit") {
+		t.Errorf("New with a negative probes' rate limit: %v; want an error naming it", err)
+	}
+}
+
 func TestJitteredBackoff(t *testing.T) {
 	for _, tc := range []struct {
 		n      int

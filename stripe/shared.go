@@ -96,6 +96,12 @@ func (s *Shared) share(ctx context.Context, key string, fn func(context.Context)
 	if err := context.Cause(ctx); err != nil {
 		return nil, fmt.Errorf("no time left for the call: %w", err)
 	}
+	// Probes share calls only among themselves: a probe's call waits for
+	// the probes' share of the rate limit, which a flood of probes fills,
+	// and a /metrics scrape that joined it would wait as long.
+	if isProbe(ctx) {
+		key = "probe\x00" + key
+	}
 	// Counted before joining, so that a caller leaving meanwhile does not
 	// take this one for gone.
 	s.waitMu.Lock()

@@ -122,6 +122,43 @@ func TestSharedBalanceAccountsNotMerged(t *testing.T) {
 	}
 }
 
+// TestSharedProbesShareOnlyAmongThemselves: a probe's call may wait long
+// for the probes' share of the rate limit, so other callers do not join it;
+// probes still share calls with each other.
+func TestSharedProbesShareOnlyAmongThemselves(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	slow := stripetest.Response{Status: 200, Body: stripetest.Balance, Delay: 300 * time.Millisecond}
+	fake.Script(stripetest.BalanceRoute(""), slow, slow)
+	s := newTestShared(t, fake)
+
+	errs := make(chan error, 3)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, err := s.Balance(ForProbe(testContext(t)), "")
+		errs <- err
+	})
+	waitForCalls(t, fake, stripetest.BalanceRoute(""), 1)
+	wg.Go(func() {
+		_, err := s.Balance(ForProbe(testContext(t)), "")
+		errs <- err
+	})
+	wg.Go(func() {
+		_, err := s.Balance(testContext(t), "")
+		errs <- err
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Balance: %v", err)
+		}
+	}
+	if n := fake.Calls(stripetest.BalanceRoute("")); n != 2 {
+		t.Errorf("two probes and a scrape made %d balance calls; want 2, one shared by the probes", n)
+	}
+}
+
 func TestSharedSettledTransactionFetchedOnce(t *testing.T) {
 	const account = "acct_1Connected"
 	fake := stripetest.New(t)
