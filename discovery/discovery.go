@@ -38,6 +38,7 @@ type Discovery struct {
 
 	mu     sync.RWMutex
 	body   []byte
+	ids    map[string]bool
 	listed bool
 
 	accounts    prometheus.Gauge
@@ -99,12 +100,24 @@ func (d *Discovery) Refresh(ctx context.Context) {
 		level.Error(d.logger).Log("msg", "encode discovered accounts", "err", err)
 		return
 	}
+	ids := make(map[string]bool, len(accounts))
+	for _, a := range accounts {
+		ids[a.ID] = true
+	}
 	d.mu.Lock()
-	d.body, d.listed = body, true
+	d.body, d.ids, d.listed = body, ids, true
 	d.mu.Unlock()
 	d.accounts.Set(float64(len(accounts)))
 	d.lastSuccess.SetToCurrentTime()
 	level.Debug(d.logger).Log("msg", "listed connected accounts", "count", len(accounts))
+}
+
+// Has reports whether account is in the last good listing, and whether
+// there has been one yet.
+func (d *Discovery) Has(account string) (found, listed bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.ids[account], d.listed
 }
 
 // groups puts each account in a group of its own, so it can carry its own

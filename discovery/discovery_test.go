@@ -85,10 +85,23 @@ func TestListChangesBetweenRefreshes(t *testing.T) {
 	if _, got := served(t, d); !slices.Equal(got, []string{"acct_1Old", "acct_1Stays"}) {
 		t.Fatalf("first list %v", got)
 	}
+	checkHas(t, d, map[string]bool{"acct_1Old": true, "acct_1Stays": true, "acct_1New": false})
 	fake.SetAccounts("acct_1Stays", "acct_1New")
 	d.Refresh(context.Background())
 	if _, got := served(t, d); !slices.Equal(got, []string{"acct_1Stays", "acct_1New"}) {
 		t.Errorf("after the platform changed, served %v, want [acct_1Stays acct_1New]", got)
+	}
+	checkHas(t, d, map[string]bool{"acct_1Old": false, "acct_1Stays": true, "acct_1New": true})
+}
+
+// checkHas checks that d has the accounts of want that are true, and not
+// the others, in a listing it has made.
+func checkHas(t *testing.T, d *Discovery, want map[string]bool) {
+	t.Helper()
+	for account, w := range want {
+		if found, listed := d.Has(account); found != w || !listed {
+			t.Errorf("Has(%s) = %v, %v; want %v, true", account, found, listed, w)
+		}
 	}
 }
 
@@ -102,6 +115,9 @@ func TestServesLastGoodListWhenStripeFails(t *testing.T) {
 	if code, _ := served(t, d); code != http.StatusServiceUnavailable {
 		t.Errorf("before any good listing: %d, want 503", code)
 	}
+	if found, listed := d.Has("acct_1Kept"); found || listed {
+		t.Errorf("before any good listing, Has = %v, %v; want false, false", found, listed)
+	}
 
 	d.Refresh(context.Background())
 	fake.SetAccounts("acct_1Kept", "acct_1Unseen")
@@ -110,6 +126,7 @@ func TestServesLastGoodListWhenStripeFails(t *testing.T) {
 	if code, got := served(t, d); code != http.StatusOK || !slices.Equal(got, []string{"acct_1Kept"}) {
 		t.Errorf("after a failed refresh: %d %v, want 200 with the last good list", code, got)
 	}
+	checkHas(t, d, map[string]bool{"acct_1Kept": true, "acct_1Unseen": false})
 	if v := testutil.ToFloat64(d.failures); v != 2 {
 		t.Errorf("stripe_discovery_failures_total = %v, want 2", v)
 	}
