@@ -84,6 +84,8 @@ func (c *config) check() error {
 		return fmt.Errorf("--stripe.timeout=%v: want a positive duration", c.timeout)
 	case c.timeoutOffset < 0:
 		return fmt.Errorf("--stripe.timeout-offset=%v: want zero or more", c.timeoutOffset)
+	case !(c.probeShare > 0 && c.probeShare <= 1):
+		return fmt.Errorf("--probe.rate-limit-share=%g: want more than 0 and at most 1", c.probeShare)
 	case c.discovery && c.discoveryInterval <= 0:
 		return fmt.Errorf("--discovery.refresh-interval=%v: want a positive duration", c.discoveryInterval)
 	case c.activity && c.activityInterval <= 0:

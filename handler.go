@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
+	"github.com/stripe-exporter/stripe_exporter/discovery"
 	"github.com/stripe-exporter/stripe_exporter/stripe"
 )
 
@@ -45,10 +46,11 @@ func (h *scrapeHandler) metricsHandler(targets []collector.Target, counters *col
 
 // probeHandler serves /probe?account=acct_...: one connected account and its
 // listed transactions, so that Prometheus can spread thousands of accounts
-// over targets and servers. A probe's failures show in its own stripe_up
-// only: counting them on /metrics by account would let any caller add series
-// there.
-func (h *scrapeHandler) probeHandler(transactions map[string][]string) http.Handler {
+// over targets and servers. An account that probes refuses is answered
+// without a call to Stripe, and the calls of the others keep to the probes'
+// share of the rate limit. A probe's failures show in its own stripe_up only: counting them on
+// /metrics by account would let any caller add series there.
+func (h *scrapeHandler) probeHandler(transactions map[string][]string, probes probeAccounts) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		account := r.URL.Query().Get("account")
 		if account == "" {
@@ -59,9 +61,49 @@ func (h *scrapeHandler) probeHandler(transactions map[string][]string) http.Hand
 			http.Error(w, "bad account parameter: "+err.Error(), http.StatusBadRequest)
 			return
 		}
+		if status, msg := probes.refusal(account); status != 0 {
+			http.Error(w, msg, status)
+			return
+		}
+		r = r.WithContext(stripe.ForProbe(r.Context()))
 		result := h.fetch(r, []collector.Target{{Account: account, Transactions: transactions[account], Payouts: h.payouts}})
 		h.serve(w, r, h.registry(result))
 	})
+}
+
+// probeAccounts says which accounts /probe may ask Stripe about, so that
+// whoever reaches the port cannot make the exporter query accounts of
+// their choosing.
+type probeAccounts struct {
+	// allowAny is --probe.allow-any-account.
+	allowAny bool
+	// configured holds the accounts of --stripe.account and
+	// --stripe.balance-transaction.
+	configured map[string]bool
+	// discovered is nil without --discovery.enabled.
+	discovered *discovery.Discovery
+}
+
+// refusal returns the status and message that refuse a probe of account,
+// or 0 when it may be probed. Before discovery's first listing, an account
+// it may list is answered 503, which Prometheus retries at the next
+// interval, rather than 404.
+func (p probeAccounts) refusal(account string) (int, string) {
+	if p.allowAny || p.configured[account] {
+		return 0, ""
+	}
+	const anyAccount = "or run the exporter with --probe.allow-any-account to probe any account"
+	if p.discovered == nil {
+		return http.StatusNotFound, account + " is not an account this exporter knows: list it with --stripe.account, run the exporter with --discovery.enabled to probe the platform's connected accounts, " + anyAccount
+	}
+	found, listed := p.discovered.Has(account)
+	switch {
+	case found:
+		return 0, ""
+	case !listed:
+		return http.StatusServiceUnavailable, account + " is not listed with --stripe.account, and discovery has not listed the connected accounts yet: try again later"
+	}
+	return http.StatusNotFound, account + " is not an account this exporter knows: it is neither listed with --stripe.account nor among the connected accounts discovery last listed; list it, " + anyAccount
 }
 
 func (h *scrapeHandler) fetch(r *http.Request, targets []collector.Target) *collector.Result {

@@ -62,6 +62,8 @@ type config struct {
 	payouts           bool
 	discovery         bool
 	discoveryInterval time.Duration
+	probeAnyAccount   bool
+	probeShare        float64
 	activity          bool
 	activityInterval  time.Duration
 	activityOverlap   time.Duration
@@ -99,6 +101,10 @@ func newApp() (*kingpin.Application, *config) {
 		BoolVar(&c.discovery)
 	app.Flag("discovery.refresh-interval", "How often to list the connected accounts for "+discoveryPath+".").
 		Default("5m").DurationVar(&c.discoveryInterval)
+	app.Flag("probe.allow-any-account", "Let "+probePath+" scrape any connected account, not only those listed with --stripe.account or --stripe.balance-transaction or found by discovery; others are answered 404 without a call to Stripe.").
+		BoolVar(&c.probeAnyAccount)
+	app.Flag("probe.rate-limit-share", "Part of --stripe.rate-limit, more than 0 and at most 1, that probes may use together; the rest is kept for the metrics path, discovery and the balance activity.").
+		Default("0.5").Float64Var(&c.probeShare)
 	app.Flag("collector.balance-activity", "Count the balance transactions each account creates (GET /v1/balance_transactions), listed in the background, as stripe_balance_activity_* counters. Read access to Balance covers balance transactions.").
 		BoolVar(&c.activity)
 	app.Flag("collector.balance-activity.interval", "How often to list each account's new balance transactions.").
@@ -168,11 +174,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 	metrics := collector.NewMetrics()
 	api, err := stripe.New(stripe.Config{
-		Key:        key,
-		URL:        cfg.apiURL,
-		MaxRetries: cfg.maxRetries,
-		RateLimit:  cfg.rateLimit,
-		Observer:   metrics,
+		Key:            key,
+		URL:            cfg.apiURL,
+		MaxRetries:     cfg.maxRetries,
+		RateLimit:      cfg.rateLimit,
+		ProbeRateLimit: cfg.rateLimit * cfg.probeShare,
+		Observer:       metrics,
 	})
 	if err != nil {
 		return fail("invalid Stripe client settings (--stripe.api-url, --stripe.max-retries, --stripe.rate-limit)", err)
@@ -214,12 +221,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	mux := http.NewServeMux()
-	// Each endpoint has its own slots, so that a backlog of probes cannot
-	// make /metrics answer 503, and the exporter look down.
-	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry,
-		inFlightLimit(cfg.maxRequests)(scrapes.metricsHandler(targets, metrics, registry))))
-	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(scrapes.probeHandler(transactions)))
 	links := []web.LandingLinks{{Address: cfg.telemetryPath, Text: "Metrics"}}
+	probes := probeAccounts{allowAny: cfg.probeAnyAccount, configured: map[string]bool{}}
+	for _, t := range targets {
+		probes.configured[t.Account] = true
+	}
+	for account := range transactions {
+		probes.configured[account] = true
+	}
 	if cfg.discovery {
 		// A listing may take as long as the interval: thousands of
 		// accounts are many pages at the rate limit.
@@ -227,7 +236,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		go d.Run(ctx)
 		mux.Handle(discoveryPath, d)
 		links = append(links, web.LandingLinks{Address: discoveryPath, Text: "Connected accounts (HTTP service discovery)"})
+		probes.discovered = d
 	}
+	// Each endpoint has its own slots, so that a backlog of probes cannot
+	// make /metrics answer 503, and the exporter look down.
+	mux.Handle(cfg.telemetryPath, promhttp.InstrumentMetricHandler(registry,
+		inFlightLimit(cfg.maxRequests)(scrapes.metricsHandler(targets, metrics, registry))))
+	mux.Handle(probePath, inFlightLimit(cfg.maxRequests)(scrapes.probeHandler(transactions, probes)))
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "Stripe Exporter",
 		Description: "Prometheus exporter for the balance of a Stripe account",

@@ -162,6 +162,8 @@ func TestStartupErrors(t *testing.T) {
 		{name: "bad url", key: stripetest.Key, args: []string{"--stripe.api-url=api.stripe.com"}, wantCode: 1, want: []string{"api.stripe.com", "https://"}},
 		{name: "credentials in url", key: stripetest.Key, args: []string{"--stripe.api-url=https://sk_live_inURL:@api.stripe.com"}, wantCode: 1, want: []string{"user information"}},
 		{name: "bad rate", key: stripetest.Key, args: []string{"--stripe.rate-limit=0"}, wantCode: 1, want: []string{"rate limit"}},
+		{name: "probe share of 0", key: stripetest.Key, args: []string{"--probe.rate-limit-share=0"}, wantCode: 1, want: []string{"--probe.rate-limit-share=0", "at most 1"}},
+		{name: "probe share over 1", key: stripetest.Key, args: []string{"--probe.rate-limit-share=1.5"}, wantCode: 1, want: []string{"--probe.rate-limit-share=1.5"}},
 		{name: "bad timeout", key: stripetest.Key, args: []string{"--stripe.timeout=0s"}, wantCode: 1, want: []string{"--stripe.timeout"}},
 		{name: "bad activity interval", key: stripetest.Key, args: []string{"--collector.balance-activity", "--collector.balance-activity.interval=0s"}, wantCode: 1, want: []string{"--collector.balance-activity.interval"}},
 		{name: "activity overlap under its minimum", key: stripetest.Key, args: []string{"--collector.balance-activity", "--collector.balance-activity.overlap=1s"}, wantCode: 1, want: []string{"--collector.balance-activity.overlap=1s", "5s or more"}},
@@ -344,7 +346,8 @@ func TestProbe(t *testing.T) {
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetBalance(account, stripetest.ConnectedBalance)
 	fake.SetTransaction(account, "txn_1Settled", stripetest.SettledTransaction)
-	e := startExporter(t, fake, stripetest.Key, "--stripe.balance-transaction="+account+"/txn_1Settled")
+	// Any account may be probed, for the one Stripe does not know below.
+	e := startExporter(t, fake, stripetest.Key, "--stripe.balance-transaction="+account+"/txn_1Settled", "--probe.allow-any-account")
 
 	body := exportertest.Get(t, e.URL+"/probe?account="+account, http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"5"}})
 	for _, want := range []string{
@@ -475,7 +478,7 @@ func TestMaxRequestsAnswers503(t *testing.T) {
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetBalance("acct_1Slow", stripetest.ConnectedBalance)
 	fake.SetDelay(time.Second)
-	e := startExporter(t, fake, stripetest.Key, "--web.max-requests=1")
+	e := startExporter(t, fake, stripetest.Key, "--web.max-requests=1", "--probe.allow-any-account")
 
 	// Each endpoint has one slot; a slow scrape of each fills them.
 	done := make(chan string, 2)
@@ -519,7 +522,7 @@ func TestPayoutsCollector(t *testing.T) {
 	}
 	off.Stop()
 
-	e := startExporter(t, fake, stripetest.Key, "--collector.payouts")
+	e := startExporter(t, fake, stripetest.Key, "--collector.payouts", "--probe.allow-any-account")
 	body := exportertest.Get(t, e.URL+"/metrics", nil)
 	for _, want := range []string{
 		`stripe_payouts_in_flight_amount{account="self",currency="usd",status="in_transit"} 1500`,

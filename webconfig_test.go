@@ -140,7 +140,7 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.SetBalance("", stripetest.Balance)
 	fake.SetBalance(account, stripetest.ConnectedBalance)
-	e := startExporter(t, fake, stripetest.Key, "--web.config.file="+configFile)
+	e := startExporter(t, fake, stripetest.Key, "--web.config.file="+configFile, "--probe.allow-any-account")
 	base := "https://" + e.Addr
 	// The toolkit says so just after it listens.
 	if e.Log.Wait(regexp.MustCompile(`TLS is enabled\.`), 10*time.Second) == nil {
