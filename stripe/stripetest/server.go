@@ -38,6 +38,7 @@ type Request struct {
 	Account       string // the Stripe-Account header
 	Authorization string
 	StripeVersion string
+	Time          time.Time // when it arrived
 }
 
 // Server is a fake Stripe API listening on 127.0.0.1.
@@ -185,7 +186,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 	s.serial++
-	s.arrivals = append(s.arrivals, time.Now())
+	now := time.Now()
+	s.arrivals = append(s.arrivals, now)
 	s.calls[route]++
 	s.requests = append(s.requests, Request{
 		Method:        r.Method,
@@ -194,6 +196,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Account:       account,
 		Authorization: r.Header.Get("Authorization"),
 		StripeVersion: r.Header.Get("Stripe-Version"),
+		Time:          now,
 	})
 	resp, scripted := s.next(route)
 	authorized := r.Header.Get("Authorization") == "Bearer "+s.key
