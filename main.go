@@ -103,7 +103,7 @@ func newApp() (*kingpin.Application, *config) {
 		Default("5m").DurationVar(&c.discoveryInterval)
 	app.Flag("probe.allow-any-account", "Let "+probePath+" scrape any connected account, not only those listed with --stripe.account or --stripe.balance-transaction or found by discovery; others are answered 404 without a call to Stripe.").
 		BoolVar(&c.probeAnyAccount)
-	app.Flag("probe.rate-limit-share", "Part of --stripe.rate-limit, more than 0 and at most 1, that probes may use together; the rest is kept for the metrics path, discovery and the balance activity.").
+	app.Flag("probe.rate-limit-share", "Part of --stripe.rate-limit, more than 0 and at most 1, that probes may use together; the rest is kept for the metrics path, discovery and the balance-activity poller.").
 		Default("0.5").Float64Var(&c.probeShare)
 	app.Flag("collector.balance-activity", "Count the balance transactions each account creates (GET /v1/balance_transactions), listed in the background, as stripe_balance_activity_* counters. Read access to Balance covers balance transactions.").
 		BoolVar(&c.activity)
