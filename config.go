@@ -37,6 +37,21 @@ func loadKey(getenv func(string) string, keyFile string) (string, error) {
 	return "", errors.New("no Stripe API key: set the " + keyEnv + " environment variable or --stripe.api-key-file=PATH to a restricted key (rk_...) with read access to Balance")
 }
 
+// keyFileExposure returns a warning when the key file can be read by every
+// user of the host, as a file written with the default umask can, and "" when
+// it cannot or no file is used. Group access is left alone: a group shared with
+// a secrets agent is a common, deliberate set-up.
+func keyFileExposure(keyFile string) string {
+	if keyFile == "" {
+		return ""
+	}
+	fi, err := os.Stat(keyFile)
+	if err != nil || fi.Mode().Perm()&0o004 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("--stripe.api-key-file %s can be read by every user of this host (mode %04o): chmod o-r it, or 600", keyFile, fi.Mode().Perm())
+}
+
 // buildTargets checks the --stripe.account and --stripe.balance-transaction
 // values. It returns what /metrics scrapes: the key's own account first,
 // then each listed account, each with its transactions; and every

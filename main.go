@@ -158,6 +158,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fail("cannot use the Stripe API key", err)
 	}
+	if msg := keyFileExposure(cfg.keyFile); msg != "" {
+		level.Warn(logger).Log("msg", msg)
+	}
 	if kind == stripe.SecretKey {
 		level.Warn(logger).Log("msg", "using a secret key (sk_), which can do anything on the account; a restricted key (rk_) with read access to Balance is safer")
 	}

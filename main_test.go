@@ -340,6 +340,36 @@ func TestSecretKeyWarnsOnce(t *testing.T) {
 	}
 }
 
+// TestWorldReadableKeyFileWarns: a key file any local user can read is
+// named at start-up, without its content; one only its owner reads is not.
+func TestWorldReadableKeyFileWarns(t *testing.T) {
+	const key = "rk_test_51KeyFileCanary"
+	fake := stripetest.New(t)
+	fake.SetKey(key)
+	fake.SetBalance("", stripetest.Balance)
+	for mode, warns := range map[os.FileMode]bool{0o644: true, 0o604: true, 0o640: false, 0o600: false} {
+		t.Run(fmt.Sprintf("%04o", mode), func(t *testing.T) {
+			keyFile := filepath.Join(t.TempDir(), "stripe.key")
+			if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(keyFile, mode); err != nil {
+				t.Fatal(err)
+			}
+			e := exportertest.Start(t, nil, "--stripe.api-key-file="+keyFile, "--stripe.api-url="+fake.URL)
+			exportertest.Get(t, e.URL+"/metrics", nil)
+			e.Stop()
+			logs := e.Log.String()
+			if got := strings.Contains(logs, "can be read by every user"); got != warns {
+				t.Errorf("warned about the key file's mode: %v, want %v:\n%s", got, warns, logs)
+			}
+			if strings.Contains(logs, key) {
+				t.Error("the key is in the logs")
+			}
+		})
+	}
+}
+
 func TestProbe(t *testing.T) {
 	const account = "acct_1Probed"
 	fake := stripetest.New(t)
