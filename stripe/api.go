@@ -73,7 +73,7 @@ const DefaultMaxBodyBytes = 8 << 20
 // deadline. The client retries by itself instead, within the deadline.
 type APIClient struct {
 	sdk        *sdk.Client
-	key        string
+	secret     keyFinder
 	limiter    *rate.Limiter
 	maxRetries int
 	observer   Observer
@@ -130,7 +130,7 @@ func New(cfg Config) (*APIClient, error) {
 	})
 	return &APIClient{
 		sdk:        sdk.NewClient(cfg.Key, sdk.WithBackends(&sdk.Backends{API: backend})),
-		key:        cfg.Key,
+		secret:     newKeyFinder(cfg.Key),
 		limiter:    rate.NewLimiter(rate.Limit(cfg.RateLimit), 1),
 		maxRetries: cfg.MaxRetries,
 		observer:   observer,
@@ -574,38 +574,43 @@ func jitteredBackoff(n int) time.Duration {
 	return d/2 + rand.N(d/2)
 }
 
-// newError turns whatever the SDK returned into an *Error with the key
-// removed from every piece of text.
+// newError turns whatever the SDK returned into an *Error in which no field
+// holds the key in any form: a field that does is withheld whole.
 func (c *APIClient) newError(endpoint string, resp *response, err error) *Error {
 	e := &Error{Endpoint: endpoint, Status: resp.status, RequestID: resp.requestID}
 	var se *sdk.Error
 	if errors.As(err, &se) {
-		e.Type = redact(string(se.Type), c.key)
-		e.Code = redact(string(se.Code), c.key)
-		e.Message = redact(se.Msg, c.key)
+		e.Type = c.secret.withhold("error type", string(se.Type))
+		e.Code = c.secret.withhold("error code", string(se.Code))
+		e.Message = c.secret.withhold("error message", se.Msg)
 		if se.RequestID != "" {
 			e.RequestID = se.RequestID
 		}
-		return e
+	} else {
+		msg := bodySample.ReplaceAllString(err.Error(), "): ")
+		e.Err = redactedError{msg: c.secret.withhold("error", msg), err: err}
 	}
-	msg := bodySample.ReplaceAllString(err.Error(), "): ")
-	e.Err = redactedError{msg: redact(msg, c.key), err: err}
+	e.RequestID = c.secret.withhold("request ID", e.RequestID)
+	// Fields that each hold too little of the key may hold enough side
+	// by side, where the error's text joins them.
+	if c.secret.in(e.Error()) {
+		for field, text := range map[string]*string{"error type": &e.Type, "error code": &e.Code, "error message": &e.Message, "request ID": &e.RequestID} {
+			if *text != "" {
+				*text = withheld(field)
+			}
+		}
+		if e.Err != nil {
+			e.Err = redactedError{msg: withheld("error"), err: err}
+		}
+	}
 	return e
 }
 
 // bodySample matches the start of the body that the SDK quotes when it
 // cannot decode one. It is cut at 500 bytes, possibly through the middle of
-// a key that redact would then miss, so it is dropped whole.
+// a key, leaving less of it than keyFinder looks for, so it is dropped
+// whole.
 var bodySample = regexp.MustCompile(`(?s), body sample: '.*'\): `)
-
-// redact removes key from s. Stripe masks keys in its own messages, but a
-// proxy or a mock may not.
-func redact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "[REDACTED]")
-}
 
 // redactedError keeps the chain of err for errors.Is (deadlines, for one)
 // but prints the redacted text.

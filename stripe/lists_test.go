@@ -172,7 +172,7 @@ func TestListErrorsNotRetriedAndRedacted(t *testing.T) {
 	fake.Script(route, stripetest.Response{Status: 401, Body: stripetest.ErrorBody("invalid_request_error", "", "Invalid API Key provided: "+stripetest.Key)})
 	c := newTestClient(t, fake.URL, 3, nil)
 	_, _, err := c.BalanceTransactions(testContext(t), "acct_1Connected", TransactionQuery{})
-	checkRedacted(t, err, true)
+	checkRedacted(t, err, "error message")
 	if e := asError(t, err); e.Status != 401 || e.Endpoint != EndpointBalanceTransactions {
 		t.Errorf("error = %+v; want a 401 from balance_transactions", e)
 	}
