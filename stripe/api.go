@@ -520,7 +520,7 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 			return nil
 		}
 		last, lastErr = resp, err
-		if n >= c.maxRetries || !retryable(ctx, &resp) {
+		if n >= c.maxRetries || !retryable(ctx, &resp, err) {
 			return c.newError(endpoint, &resp, err)
 		}
 		wait := c.backoff(n)
@@ -539,9 +539,10 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 
 // retryable follows Stripe's advice: its Stripe-Should-Retry header wins;
 // without it, connection failures (before or during the body), 409, 429 and
-// 5xx are worth another try.
-func retryable(ctx context.Context, resp *response) bool {
-	if ctx.Err() != nil || !resp.sent {
+// 5xx are worth another try, unless err is one that no retry can mend
+// within a scrape (permanentFailure).
+func retryable(ctx context.Context, resp *response, err error) bool {
+	if ctx.Err() != nil || !resp.sent || permanentFailure(err) != "" {
 		return false
 	}
 	if resp.bodyFailed {
@@ -587,8 +588,11 @@ func (c *APIClient) newError(endpoint string, resp *response, err error) *Error 
 			e.RequestID = se.RequestID
 		}
 	} else {
-		msg := bodySample.ReplaceAllString(err.Error(), "): ")
-		e.Err = redactedError{msg: c.secret.withhold("error", msg), err: err}
+		msg := c.secret.withhold("error", bodySample.ReplaceAllString(err.Error(), "): "))
+		if fix := permanentFailure(err); fix != "" {
+			msg = fix + ": " + msg
+		}
+		e.Err = redactedError{msg: msg, err: err}
 	}
 	e.RequestID = c.secret.withhold("request ID", e.RequestID)
 	// Fields that each hold too little of the key may hold enough side

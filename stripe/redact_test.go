@@ -218,7 +218,10 @@ func FuzzKeyWithheld(f *testing.F) {
 		case "request ID":
 			resp.requestID, got = text, func(e *Error) string { return e.RequestID }
 		case "error":
-			err, got = errors.New(text), func(e *Error) string { return e.Err.Error() }
+			// The text may look like a failure that no retry mends, whose
+			// advice comes first.
+			err = errors.New(text)
+			got = func(e *Error) string { return strings.TrimPrefix(e.Err.Error(), permanentFailure(err)+": ") }
 		}
 		e := c.newError(EndpointBalance, resp, err)
 		if g := got(e); g != withheld(name) {
