@@ -364,7 +364,10 @@ func (c *APIClient) PayoutSummary(ctx context.Context, account string) (*PayoutS
 	if err != nil {
 		return nil, err
 	}
-	s := summarizePayouts(newest)
+	s, err := summarizePayouts(newest)
+	if err != nil {
+		return nil, c.newError(EndpointPayouts, &response{}, err)
+	}
 	if !more {
 		return s, nil
 	}
@@ -393,9 +396,12 @@ func (c *APIClient) newestPayout(ctx context.Context, account, status string) (*
 }
 
 // summarizePayouts sums the payouts in flight among ps, listed newest first,
-// and picks the first paid and the first failed.
-func summarizePayouts(ps []Payout) *PayoutSummary {
+// and picks the first paid and the first failed. A sum beyond an int64
+// fails it rather than give a wrong amount.
+func summarizePayouts(ps []Payout) (*PayoutSummary, error) {
 	s := &PayoutSummary{}
+	// sums[i] is the exact total of s.InFlight[i].
+	var sums []Sum
 	for _, p := range ps {
 		switch p.Status {
 		case payoutPending, payoutInTransit:
@@ -403,9 +409,10 @@ func summarizePayouts(ps []Payout) *PayoutSummary {
 			if i < 0 {
 				i = len(s.InFlight)
 				s.InFlight = append(s.InFlight, PayoutsInFlight{Currency: p.Currency, Status: p.Status, EarliestArrival: p.ArrivalDate})
+				sums = append(sums, Sum{})
 			}
 			f := &s.InFlight[i]
-			f.Amount += p.Amount
+			sums[i].Add(p.Amount)
 			f.Count++
 			f.EarliestArrival = min(f.EarliestArrival, p.ArrivalDate)
 		case payoutPaid:
@@ -418,10 +425,17 @@ func summarizePayouts(ps []Payout) *PayoutSummary {
 			}
 		}
 	}
+	for i := range s.InFlight {
+		f := &s.InFlight[i]
+		var err error
+		if f.Amount, err = sums[i].Int64(); err != nil {
+			return nil, fmt.Errorf("the %s payouts in flight in %s: %w", f.Status, f.Currency, err)
+		}
+	}
 	slices.SortFunc(s.InFlight, func(a, b PayoutsInFlight) int {
 		return cmp.Or(strings.Compare(a.Currency, b.Currency), strings.Compare(a.Status, b.Status))
 	})
-	return s
+	return s, nil
 }
 
 // pageLimit is the page size to ask Stripe for: limit, or the most it
