@@ -69,7 +69,7 @@ e2e:
 # fuzz-short counts executions rather than seconds: with a duration, Go 1.26's
 # fuzzing coordinator can fail a target with "context deadline exceeded" as
 # the time runs out (go.dev/issue/75804, fixed in Go 1.27).
-FUZZ_TARGETS := stripe:FuzzMajorUnits stripe:FuzzBalanceBody stripe:FuzzTransactionBody stripe:FuzzTransactionListBody collector:FuzzCollectBalance
+FUZZ_TARGETS := stripe:FuzzMajorUnits stripe:FuzzBalanceBody stripe:FuzzTransactionBody stripe:FuzzTransactionListBody stripe:FuzzKeyWithheld collector:FuzzCollectBalance
 FUZZTIME ?= 30m
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x

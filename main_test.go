@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,8 +11,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/go-kit/log"
+	"github.com/go-logfmt/logfmt"
 
 	"github.com/stripe-exporter/stripe_exporter/collector"
 	"github.com/stripe-exporter/stripe_exporter/internal/exportertest"
@@ -304,6 +307,85 @@ func TestKeyNeverLeaks(t *testing.T) {
 	for what, text := range map[string]string{"metrics": body, "logs": logs, "command line": string(cmdline)} {
 		if strings.Contains(text, key) {
 			t.Errorf("the API key appears in the %s", what)
+		}
+	}
+}
+
+// TestKeyNeverLeaksInAnyForm has Stripe, or a proxy in front of it, quote
+// the key in every form stripetest.KeyForms makes (escaped for JSON, URL-
+// encoded, as HTML references, split, cut, in upper case...) in every part
+// of an error answer, a good answer after each so that each failure is
+// logged, and checks that no form of the key reaches the logs or /metrics.
+func TestKeyNeverLeaksInAnyForm(t *testing.T) {
+	fake := stripetest.New(t)
+	fake.SetBalance("", stripetest.Balance)
+	good := stripetest.Response{Status: http.StatusOK, Body: stripetest.Balance}
+	forms := stripetest.KeyForms(stripetest.Key)
+	var failures int
+	for _, f := range forms {
+		echo, err := json.Marshal(map[string]string{"echo": f.Text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []stripetest.Response{
+			// Stripe's error type, code and message, and the request ID.
+			{Status: http.StatusBadRequest, Body: stripetest.ErrorBody(f.Text, f.Text, "key: "+f.Text), Header: http.Header{"Request-Id": {f.Text}}},
+			// JSON without an error, which the SDK quotes whole.
+			{Status: http.StatusConflict, Body: string(echo)},
+			// Not JSON.
+			{Status: http.StatusBadGateway, Body: "upstream error for Bearer " + f.Text},
+		} {
+			fake.Script(stripetest.BalanceRoute(""), bad, good)
+			failures++
+		}
+	}
+	e := startExporter(t, fake, stripetest.Key, "--stripe.max-retries=0", "--log.level=debug")
+	var metrics strings.Builder
+	for range 2 * failures {
+		metrics.WriteString(exportertest.Get(t, e.URL+"/metrics", nil))
+	}
+	e.Stop()
+
+	logs := e.Log.String()
+	if n := strings.Count(logs, `msg="fetch from Stripe failed"`); n != failures {
+		t.Errorf("%d failures logged; want %d", n, failures)
+	}
+	if n := strings.Count(metrics.String(), `stripe_up{account="self"} 0`); n != failures {
+		t.Errorf("%d scrapes with stripe_up 0; want %d", n, failures)
+	}
+	if !strings.Contains(logs, "withheld: it held the API key") {
+		t.Errorf("the logs do not say that parts of the errors were withheld:\n%s", logs)
+	}
+	// The log's values are looked at decoded too, as its reader sees them.
+	texts := map[string]string{"metrics": metrics.String(), "logs": logs}
+	d := logfmt.NewDecoder(strings.NewReader(logs))
+	for line := 1; d.ScanRecord(); line++ {
+		for d.ScanKeyval() {
+			texts[fmt.Sprintf("log line %d's %s", line, d.Key())] = string(d.Value())
+		}
+	}
+	if err := d.Err(); err != nil {
+		t.Fatalf("the logs are not logfmt: %v", err)
+	}
+	secret := strings.TrimPrefix(stripetest.Key, "rk_test_")
+	for what, text := range texts {
+		for _, f := range forms {
+			if strings.Contains(text, f.Text) {
+				t.Errorf("the %s hold the key %s", what, f.Name)
+			}
+		}
+		// With only letters and digits, in lower case: a key split or
+		// re-cased.
+		squeezed := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, text)
+		for i := 0; i+stripetest.SecretRun <= len(secret); i++ {
+			if run := strings.ToLower(secret[i : i+stripetest.SecretRun]); strings.Contains(squeezed, run) {
+				t.Errorf("the %s hold %q of the key", what, run)
+			}
 		}
 	}
 }

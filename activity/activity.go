@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -102,13 +101,14 @@ type account struct {
 	// failing is how the last poll failed, "" when it did not.
 	failing string
 
-	// The counts, under Poller.mu.
-	txns, credit, debit map[series]uint64
-	fees, feeRefunds    map[feeSeries]uint64
-	lastSuccess         time.Time
-	errors              uint64
-	// saturated notes the sums that reached their limit, to log it once.
-	saturated map[string]bool
+	// The counts, under Poller.mu. Sums are in minor units: credit and
+	// fees of the positive amounts, debit and feeRefunds of the negative
+	// ones, which are exported as their absolute values.
+	txns             map[series]uint64
+	credit, debit    map[series]int64
+	fees, feeRefunds map[feeSeries]int64
+	lastSuccess      time.Time
+	errors           uint64
 }
 
 type series struct{ currency, typ, category string }
@@ -141,8 +141,8 @@ func New(lister Lister, cfg Config) (*Poller, error) {
 		}
 		p.accounts = append(p.accounts, &account{
 			id: id, label: label, headFrom: start, tailFrom: start, seen: map[string]int64{},
-			txns: map[series]uint64{}, credit: map[series]uint64{}, debit: map[series]uint64{},
-			fees: map[feeSeries]uint64{}, feeRefunds: map[feeSeries]uint64{}, saturated: map[string]bool{},
+			txns: map[series]uint64{}, credit: map[series]int64{}, debit: map[series]int64{},
+			fees: map[feeSeries]int64{}, feeRefunds: map[feeSeries]int64{},
 		})
 	}
 	return p, nil
@@ -237,7 +237,14 @@ func (p *Poller) list(ctx context.Context, a *account, l *listing, s *PollStats)
 			}
 			return false
 		}
-		s.Counted += p.count(a, page)
+		counted, err := p.count(a, page)
+		if err != nil {
+			// The page stays the cursor's next, so the account's counts
+			// stop rather than skip it or count it wrong.
+			p.failed(a, err)
+			return false
+		}
+		s.Counted += counted
 		if len(page) > 0 {
 			l.query.StartingAfter = page[len(page)-1].ID
 		}
@@ -250,58 +257,83 @@ func (p *Poller) list(ctx context.Context, a *account, l *listing, s *PollStats)
 }
 
 // count counts the transactions of page not counted before, and returns
-// how many.
-func (p *Poller) count(a *account, page []stripe.BalanceTransaction) int {
+// how many. A page that would take a sum beyond an int64 fails it and
+// changes nothing.
+func (p *Poller) count(a *account, page []stripe.BalanceTransaction) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := 0
+	credit, debit := pageSums[series]{}, pageSums[series]{}
+	fees, feeRefunds := pageSums[feeSeries]{}, pageSums[feeSeries]{}
+	var fresh []stripe.BalanceTransaction
+	inPage := map[string]bool{}
 	for _, t := range page {
-		if _, dup := a.seen[t.ID]; dup {
+		if _, dup := a.seen[t.ID]; dup || inPage[t.ID] {
 			continue
 		}
-		a.seen[t.ID] = t.Created
-		n++
+		inPage[t.ID] = true
+		fresh = append(fresh, t)
 		k := series{t.Currency, t.Type, t.ReportingCategory}
-		add(p, a, a.txns, k, 1, "transactions", t.Currency)
 		if t.Amount >= 0 {
-			add(p, a, a.credit, k, uint64(t.Amount), "credit", t.Currency)
+			credit.add(a.credit, k, t.Amount)
 		} else {
-			add(p, a, a.debit, k, magnitude(t.Amount), "debit", t.Currency)
+			debit.add(a.debit, k, t.Amount)
 		}
 		for _, f := range t.FeeDetails {
 			fk := feeSeries{f.Currency, f.Type}
 			if f.Amount >= 0 {
-				add(p, a, a.fees, fk, uint64(f.Amount), "fees", f.Currency)
+				fees.add(a.fees, fk, f.Amount)
 			} else {
-				add(p, a, a.feeRefunds, fk, magnitude(f.Amount), "fee_refunds", f.Currency)
+				feeRefunds.add(a.feeRefunds, fk, f.Amount)
 			}
 		}
 	}
-	return n
-}
-
-// magnitude is -v for a negative v, MinInt64 included.
-func magnitude(v int64) uint64 {
-	return uint64(-(v + 1)) + 1
-}
-
-// maxSum is the largest sum kept: it converts exactly with stripe.Convert,
-// which takes an int64.
-const maxSum = math.MaxInt64
-
-// add adds v to the sum m[k], saturating at maxSum rather than wrapping,
-// which would make the counter fall; no real account gets near it (92
-// quadrillion dollars), so a saturated sum is logged once and stays there.
-func add[K comparable](p *Poller, a *account, m map[K]uint64, k K, v uint64, what, currency string) {
-	sum := m[k]
-	if v <= maxSum && sum <= maxSum-v {
-		m[k] = sum + v
-		return
+	for _, s := range []struct {
+		what string
+		sums interface{ check() error }
+	}{{"credit", credit}, {"debit", debit}, {"fees", fees}, {"fee refunds", feeRefunds}} {
+		if err := s.sums.check(); err != nil {
+			return 0, fmt.Errorf("counting a page of balance transactions: the %s sums: %w", s.what, err)
+		}
 	}
-	m[k] = maxSum
-	if key := what + "/" + currency; !a.saturated[key] {
-		a.saturated[key] = true
-		level.Error(p.logger).Log("msg", "a balance activity sum reached the largest number it can hold and stops rising", "account", a.label, "sum", what, "currency", currency)
+	credit.keep(a.credit)
+	debit.keep(a.debit)
+	fees.keep(a.fees)
+	feeRefunds.keep(a.feeRefunds)
+	for _, t := range fresh {
+		a.seen[t.ID] = t.Created
+		a.txns[series{t.Currency, t.Type, t.ReportingCategory}]++
+	}
+	return len(fresh), nil
+}
+
+// pageSums are what a page adds to some of an account's sums, taken aside
+// until each total is known to fit in an int64.
+type pageSums[K comparable] map[K]*stripe.Sum
+
+// add adds v to the sum k, which starts from the account's kept sum.
+func (s pageSums[K]) add(kept map[K]int64, k K, v int64) {
+	sum := s[k]
+	if sum == nil {
+		sum = new(stripe.Sum)
+		sum.Add(kept[k])
+		s[k] = sum
+	}
+	sum.Add(v)
+}
+
+func (s pageSums[K]) check() error {
+	for _, sum := range s {
+		if _, err := sum.Int64(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keep stores the sums in kept; check has found that they fit.
+func (s pageSums[K]) keep(kept map[K]int64) {
+	for k, sum := range s {
+		kept[k], _ = sum.Int64()
 	}
 }
 
@@ -334,8 +366,11 @@ func (p *Poller) failed(a *account, err error) {
 // failureOf is how err failed, leaving out what changes on every call, such
 // as Stripe's request ID.
 func failureOf(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
+	case errors.Is(err, stripe.ErrOverflow):
+		return "overflow"
 	}
 	var se *stripe.Error
 	if errors.As(err, &se) {

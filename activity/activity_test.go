@@ -245,7 +245,7 @@ stripe_balance_activity_fees_total{account="self",currency="usd",fee_type="tax"}
 stripe_balance_activity_transactions_total{account="self",currency="jpy",reporting_category="charge",type="charge"} 1
 stripe_balance_activity_transactions_total{account="self",currency="usd",reporting_category="charge",type="charge"} 1
 stripe_balance_activity_transactions_total{account="self",currency="usd",reporting_category="refund",type="refund"} 1
-# HELP stripe_balance_activity_errors_total Calls listing the account's balance transactions that failed, after retries.
+# HELP stripe_balance_activity_errors_total Calls listing the account's balance transactions that failed, after retries, or whose page could not be counted because a sum would pass 64 bits.
 # TYPE stripe_balance_activity_errors_total counter
 stripe_balance_activity_errors_total{account="self"} 0
 `
@@ -257,22 +257,80 @@ stripe_balance_activity_errors_total{account="self"} 0
 	}
 }
 
-// TestSumsSaturate checks that a sum past int64 stays at its largest value
-// rather than wrapping to a smaller one.
-func TestSumsSaturate(t *testing.T) {
-	var logs bytes.Buffer
-	p := newPoller(t, nil, &clock{now: t0}, time.Second, 0, log.NewLogfmtLogger(&logs), "")
-	a := p.accounts[0]
-	huge := stripe.BalanceTransaction{Currency: "usd", Amount: -1 << 63, Created: t0.Unix(), Type: "adjustment", ReportingCategory: "other_adjustment"}
-	for i := range 3 {
-		huge.ID = fmt.Sprint("txn_", i)
-		p.count(a, []stripe.BalanceTransaction{huge})
+// pages answers each call with the next of its pages, the last one again
+// once they run out, and records the queries.
+type pages struct {
+	pages   [][]stripe.BalanceTransaction
+	queries []stripe.TransactionQuery
+}
+
+func (l *pages) BalanceTransactions(_ context.Context, _ string, q stripe.TransactionQuery) ([]stripe.BalanceTransaction, bool, error) {
+	l.queries = append(l.queries, q)
+	return l.pages[min(len(l.queries), len(l.pages))-1], false, nil
+}
+
+// TestSumOverflowFailsThePoll brings each sum to the limit of an int64,
+// where it is still exported exactly, then has the next page pass it: that
+// poll fails without counting anything of the page, the error counter
+// rises, the failure is logged once, and the next poll lists the same page
+// again rather than skip it.
+func TestSumOverflowFailsThePoll(t *testing.T) {
+	const maxInt64, minInt64 = 1<<63 - 1, -1 << 63
+	charge := func(id string, amount int64, fees ...int64) stripe.BalanceTransaction {
+		txn := stripe.BalanceTransaction{ID: id, Currency: "usd", Amount: amount, Created: t0.Unix(), Type: "charge", ReportingCategory: "charge"}
+		for _, f := range fees {
+			txn.FeeDetails = append(txn.FeeDetails, stripe.FeeDetail{Currency: "usd", Amount: f, Type: "stripe_fee"})
+		}
+		return txn
 	}
-	if got, want := value(t, p, "stripe_balance_activity_debit_total", nil), stripe.MajorUnits(maxSum, "usd"); got != want {
-		t.Errorf("debit_total = %v, want the saturated %v", got, want)
-	}
-	if n := strings.Count(logs.String(), "stops rising"); n != 1 {
-		t.Errorf("logged saturation %d times, want once:\n%s", n, &logs)
+	for _, tc := range []struct {
+		family      string
+		first, then stripe.BalanceTransaction
+		limit       float64
+	}{
+		{"stripe_balance_activity_credit_total", charge("txn_1", maxInt64), charge("txn_2", 1), stripe.MajorUnits(maxInt64, "usd")},
+		{"stripe_balance_activity_debit_total", charge("txn_1", minInt64), charge("txn_2", -1), -stripe.MajorUnits(minInt64, "usd")},
+		{"stripe_balance_activity_fees_total", charge("txn_1", 0, maxInt64), charge("txn_2", 0, 1), stripe.MajorUnits(maxInt64, "usd")},
+		// Several fees may sum to the limit exactly.
+		{"stripe_balance_activity_fee_refunds_total", charge("txn_1", 0, 1, minInt64+1, -1), charge("txn_2", 0, -1), -stripe.MajorUnits(minInt64, "usd")},
+	} {
+		t.Run(tc.family, func(t *testing.T) {
+			var logs bytes.Buffer
+			// The hostile page also holds a transaction that would fit.
+			l := &pages{pages: [][]stripe.BalanceTransaction{{tc.first}, {charge("txn_3", 5, 1), tc.then}}}
+			p := newPoller(t, l, &clock{now: t0}, time.Second, 0, log.NewLogfmtLogger(&logs), "")
+			ctx := context.Background()
+
+			if s := p.Poll(ctx)[0]; s.Counted != 1 || !s.Complete {
+				t.Fatalf("first poll: %+v; want one transaction counted, complete", s)
+			}
+			if got := value(t, p, tc.family, nil); got != tc.limit {
+				t.Errorf("%s = %v at the limit of an int64; want %v", tc.family, got, tc.limit)
+			}
+			for poll := 1; poll <= 2; poll++ {
+				if s := p.Poll(ctx)[0]; s.Counted != 0 || s.Complete {
+					t.Errorf("poll %d of the page that overflows: %+v; want nothing counted, not complete", poll+1, s)
+				}
+				if got := value(t, p, "stripe_balance_activity_errors_total", nil); got != float64(poll) {
+					t.Errorf("after %d failed polls errors_total = %v", poll, got)
+				}
+			}
+			if got := value(t, p, tc.family, nil); got != tc.limit {
+				t.Errorf("%s = %v after the overflow; want it left at %v", tc.family, got, tc.limit)
+			}
+			if got := value(t, p, "stripe_balance_activity_transactions_total", nil); got != 1 {
+				t.Errorf("transactions_total = %v; want 1, none of the page that overflows", got)
+			}
+			if got := value(t, p, "stripe_balance_activity_credit_total", nil); tc.first.Amount != maxInt64 && got != 0 {
+				t.Errorf("credit_total = %v; want 0, none of the page that overflows", got)
+			}
+			if len(l.queries) != 3 || l.queries[1] != l.queries[2] {
+				t.Errorf("queries %+v; want the third to list the page the second could not count", l.queries)
+			}
+			if n := strings.Count(logs.String(), "sum beyond what 64 bits hold"); n != 1 || !strings.Contains(logs.String(), "level=warn") {
+				t.Errorf("logged the overflow %d times, want one warning:\n%s", n, &logs)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,8 @@
 package activity
 
 import (
+	"math"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stripe-exporter/stripe_exporter/stripe"
@@ -23,7 +25,7 @@ var (
 	lastSuccessDesc = prometheus.NewDesc("stripe_balance_activity_last_success_timestamp_seconds",
 		"When the account's balance transactions were last listed in full (Unix time); 0 until then.", []string{"account"}, nil)
 	errorsDesc = prometheus.NewDesc("stripe_balance_activity_errors_total",
-		"Calls listing the account's balance transactions that failed, after retries.", []string{"account"}, nil)
+		"Calls listing the account's balance transactions that failed, after retries, or whose page could not be counted because a sum would pass 64 bits.", []string{"account"}, nil)
 )
 
 // Describe implements prometheus.Collector.
@@ -42,12 +44,12 @@ func (p *Poller) Collect(ch chan<- prometheus.Metric) {
 		for k, n := range a.txns {
 			ch <- prometheus.MustNewConstMetric(transactionsDesc, prometheus.CounterValue, float64(n), a.label, k.currency, k.typ, k.category)
 		}
-		for desc, m := range map[*prometheus.Desc]map[series]uint64{creditDesc: a.credit, debitDesc: a.debit} {
+		for desc, m := range map[*prometheus.Desc]map[series]int64{creditDesc: a.credit, debitDesc: a.debit} {
 			for k, v := range m {
 				ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, majorUnits(v, k.currency), a.label, k.currency, k.typ, k.category)
 			}
 		}
-		for desc, m := range map[*prometheus.Desc]map[feeSeries]uint64{feesDesc: a.fees, feeRefundsDesc: a.feeRefunds} {
+		for desc, m := range map[*prometheus.Desc]map[feeSeries]int64{feesDesc: a.fees, feeRefundsDesc: a.feeRefunds} {
 			for k, v := range m {
 				ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, majorUnits(v, k.currency), a.label, k.currency, k.typ)
 			}
@@ -61,7 +63,9 @@ func (p *Poller) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// majorUnits converts a sum, which add keeps within int64.
-func majorUnits(v uint64, currency string) float64 {
-	return stripe.MajorUnits(int64(v), currency)
+// majorUnits converts a sum, of positive or of negative amounts, to its
+// absolute value in the major unit; the float's sign flips exactly, even
+// for the sum math.MinInt64, whose absolute value no int64 holds.
+func majorUnits(v int64, currency string) float64 {
+	return math.Abs(stripe.MajorUnits(v, currency))
 }

@@ -119,69 +119,41 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(scrapeDuration, prometheus.GaugeValue, c.r.Took.Seconds())
 }
 
+// collectBalance sends b's series. A balance that Fetch would fail, because
+// a sum does not fit in an int64, is down like one that could not be
+// fetched.
 func (c resultCollector) collectBalance(ch chan<- prometheus.Metric, account string, b *stripe.Balance) {
-	if b == nil {
+	var series []balanceSample
+	var err error
+	if b != nil {
+		series, err = balanceSeries(b)
+	}
+	if b == nil || err != nil {
 		ch <- prometheus.MustNewConstMetric(up, prometheus.GaugeValue, 0, account)
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(up, prometheus.GaugeValue, 1, account)
-	c.bySourceType(ch, balanceAvailable, account, b.Available)
-	c.bySourceType(ch, balancePending, account, b.Pending)
-	c.bySourceType(ch, balanceInstantAvailable, account, b.InstantAvailable)
-	c.bySourceType(ch, balanceIssuingAvailable, account, b.IssuingAvailable)
-	c.byCurrency(ch, balanceConnectReserved, account, b.ConnectReserved)
-	c.byCurrency(ch, prefundingAvailable, account, b.RefundAndDisputeAvailable)
-	c.byCurrency(ch, prefundingPending, account, b.RefundAndDisputePending)
-}
-
-// bySourceType sends one series per currency and source type. What the
-// breakdown leaves out of the amount goes on source_type Unattributed, so
-// that summing a currency's series gives Stripe's amount. That series is
-// there even at zero, so it does not come and go between scrapes. Sums are
-// taken in minor units, before conversion, so they stay exact.
-func (c resultCollector) bySourceType(ch chan<- prometheus.Metric, desc *prometheus.Desc, account string, funds []stripe.Funds) {
-	type key struct{ currency, source string }
-	sums := map[key]int64{}
-	for _, f := range funds {
-		currency := strings.ToLower(f.Currency)
-		var attributed int64
-		for source, amount := range f.SourceTypes {
-			sums[key{currency, source}] += amount
-			attributed += amount
-		}
-		sums[key{currency, Unattributed}] += f.Amount - attributed
-	}
-	for k, amount := range sums {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.majorUnits(amount, k.currency), account, k.currency, k.source)
+	for _, s := range series {
+		// Every currency's Unattributed series is there even at zero, so
+		// that it does not come and go between scrapes.
+		ch <- prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, c.majorUnits(s.amount, s.labels[0]), append([]string{account}, s.labels...)...)
 	}
 }
 
-// byCurrency sends one series per currency.
-func (c resultCollector) byCurrency(ch chan<- prometheus.Metric, desc *prometheus.Desc, account string, funds []stripe.Funds) {
-	sums := map[string]int64{}
-	for _, f := range funds {
-		sums[strings.ToLower(f.Currency)] += f.Amount
-	}
-	for currency, amount := range sums {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.majorUnits(amount, currency), account, currency)
-	}
-}
-
+// collectTransaction sends txn's series; one whose fees Fetch would fail,
+// because their sum does not fit in an int64, is left out like one that
+// could not be fetched.
 func (c resultCollector) collectTransaction(ch chan<- prometheus.Metric, account, id string, txn *stripe.BalanceTransaction) {
+	fees, err := sumFees(txn.FeeDetails)
+	if err != nil {
+		return
+	}
 	currency := strings.ToLower(txn.Currency)
 	labels := []string{account, id, currency, txn.Status, txn.Type, txn.ReportingCategory}
 	ch <- prometheus.MustNewConstMetric(txnAmount, prometheus.GaugeValue, c.majorUnits(txn.Amount, currency), labels...)
 	ch <- prometheus.MustNewConstMetric(txnFee, prometheus.GaugeValue, c.majorUnits(txn.Fee, currency), labels...)
 	ch <- prometheus.MustNewConstMetric(txnNet, prometheus.GaugeValue, c.majorUnits(txn.Net, currency), labels...)
 	ch <- prometheus.MustNewConstMetric(txnAvailableOn, prometheus.GaugeValue, float64(txn.AvailableOn), account, id)
-
-	// Stripe may list several fees of one type (two stripe_fee lines, say);
-	// they are one series.
-	type key struct{ currency, feeType string }
-	fees := map[key]int64{}
-	for _, d := range txn.FeeDetails {
-		fees[key{strings.ToLower(d.Currency), d.Type}] += d.Amount
-	}
 	for k, amount := range fees {
 		ch <- prometheus.MustNewConstMetric(txnFeeDetail, prometheus.GaugeValue, c.majorUnits(amount, k.currency), account, id, k.currency, k.feeType)
 	}

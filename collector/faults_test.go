@@ -102,7 +102,7 @@ type faultEnv struct {
 	resolver func() *net.Resolver
 
 	reset *faultResetServer
-	dns   *faultDNS
+	dns   *stripetest.DNS
 }
 
 // transport is the client's own transport, so the test can close its idle
@@ -220,8 +220,10 @@ func TestFaults(t *testing.T) {
 				e.url = srv.URL
 				e.useTLSFront(t)
 			},
-			code: "none", requests: 1 + faultMaxRetries,
-			logs: []string{"certificate signed by unknown authority"},
+			// No retry can mend it: one attempt, and a warning that says
+			// what to check.
+			code: "none", requests: 1,
+			logs: []string{"TLS certificate is not trusted: check --stripe.api-url", "CA bundle", "certificate signed by unknown authority"},
 		},
 		{
 			name: "TLS handshake: plain-HTTP server",
@@ -229,25 +231,33 @@ func TestFaults(t *testing.T) {
 				e.url = "https://" + e.fake.Listener.Addr().String()
 				e.useTLSFront(t)
 			},
-			code: "none", requests: 1 + faultMaxRetries,
-			logs: []string{"server gave HTTP response to HTTPS client"},
+			code: "none", requests: 1,
+			logs: []string{"speaks plain HTTP, not HTTPS: check --stripe.api-url", "server gave HTTP response to HTTPS client"},
+		},
+		{
+			name: "TLS server spoken to in plain HTTP",
+			setup: func(t *testing.T, e *faultEnv) {
+				e.url = "http://" + stripetest.NewTLSAlertServer(t).Addr
+			},
+			code: "none", requests: 1,
+			logs: []string{"speaks TLS, not plain HTTP: check --stripe.api-url (https://)", "malformed HTTP response"},
 		},
 		{
 			name: "DNS: no such host",
 			setup: func(t *testing.T, e *faultEnv) {
-				e.dns = startFaultDNS(t, true)
-				e.resolver = e.dns.resolver
+				e.dns = stripetest.NewDNS(t, true)
+				e.resolver = e.dns.Resolver
 				e.url = "http://stripe.invalid"
 			},
-			code: "none", requests: 1 + faultMaxRetries,
-			logs:  []string{"lookup stripe.invalid", "no such host"},
-			check: func(t *testing.T, e *faultEnv) { e.dns.check(t) },
+			code: "none", requests: 1,
+			logs:  []string{"host name does not exist: check --stripe.api-url", "lookup stripe.invalid", "no such host"},
+			check: func(t *testing.T, e *faultEnv) { faultCheckDNS(t, e.dns) },
 		},
 		{
 			name: "DNS: resolver does not answer",
 			setup: func(t *testing.T, e *faultEnv) {
-				e.dns = startFaultDNS(t, false)
-				e.resolver = e.dns.resolver
+				e.dns = stripetest.NewDNS(t, false)
+				e.resolver = e.dns.Resolver
 				e.url = "http://stripe.invalid"
 			},
 			// The lookup hangs; the deadline ends it and leaves no time
@@ -255,7 +265,7 @@ func TestFaults(t *testing.T) {
 			deadline: 500 * time.Millisecond,
 			code:     "none", requests: 1,
 			logs:         []string{"deadline exceeded"},
-			check:        func(t *testing.T, e *faultEnv) { e.dns.check(t) },
+			check:        func(t *testing.T, e *faultEnv) { faultCheckDNS(t, e.dns) },
 			leakDeadline: 20 * time.Millisecond,
 		},
 		{
@@ -859,117 +869,15 @@ func (s *faultResetServer) serve(c *net.TCPConn) {
 		len(faultGoodBody)+1000, faultGoodBody[:len(faultGoodBody)/2])
 }
 
-// faultDNS is a DNS server on 127.0.0.1 that answers every query with
-// NXDOMAIN, or never answers, as an unreachable resolver.
-type faultDNS struct {
-	conn   net.PacketConn
-	answer bool
-	done   chan struct{}
-
-	mu    sync.Mutex
-	names map[string]int
-}
-
-func startFaultDNS(t *testing.T, answer bool) *faultDNS {
+// faultCheckDNS checks that d was asked, and only about stripe.invalid
+// (perhaps with a search domain after it).
+func faultCheckDNS(t *testing.T, d *stripetest.DNS) {
 	t.Helper()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &faultDNS{conn: conn, answer: answer, done: make(chan struct{}), names: map[string]int{}}
-	go d.serve()
-	t.Cleanup(func() {
-		_ = conn.Close()
-		<-d.done
-	})
-	return d
-}
-
-// resolver returns a resolver that sends every query to d, whatever
-// /etc/resolv.conf names, so no lookup leaves 127.0.0.1. It is a new one
-// each time: a net.Resolver shares concurrent lookups of a name, and keeps
-// a shared one going after its callers gave up.
-func (d *faultDNS) resolver() *net.Resolver {
-	addr := d.conn.LocalAddr().String()
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var dialer net.Dialer
-		c, err := dialer.DialContext(ctx, "udp", addr)
-		if err != nil {
-			return nil, err
-		}
-		// The resolver waits for an answer until its own timeout (5 s a
-		// try), not for its context: a lookup given up on would linger
-		// that long. End the wait when the lookup's context ends.
-		context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-		return c, nil
-	}}
-}
-
-func (d *faultDNS) serve() {
-	defer close(d.done)
-	buf := make([]byte, 1500)
-	for {
-		n, from, err := d.conn.ReadFrom(buf)
-		if err != nil {
-			return
-		}
-		name, end, ok := faultDNSQuestion(buf[:n])
-		if !ok {
-			continue
-		}
-		d.mu.Lock()
-		d.names[strings.ToLower(name)]++
-		d.mu.Unlock()
-		if !d.answer {
-			continue
-		}
-		resp := slices.Clone(buf[:end])
-		resp[2] = 0x80 | buf[2]&0x79 // a response, with the query's opcode and RD
-		resp[3] = 0x80 | 3           // RA, NXDOMAIN
-		clear(resp[6:12])            // no answer, authority or additional records
-		_, _ = d.conn.WriteTo(resp, from)
-	}
-}
-
-// faultDNSQuestion returns the name asked about in query and where its one
-// question ends.
-func faultDNSQuestion(query []byte) (name string, end int, ok bool) {
-	if len(query) < 12 || query[4] != 0 || query[5] != 1 {
-		return "", 0, false
-	}
-	var labels []string
-	off := 12
-	for {
-		if off >= len(query) {
-			return "", 0, false
-		}
-		l := int(query[off])
-		off++
-		if l == 0 {
-			break
-		}
-		if l > 63 || off+l > len(query) {
-			return "", 0, false
-		}
-		labels = append(labels, string(query[off:off+l]))
-		off += l
-	}
-	if off+4 > len(query) {
-		return "", 0, false
-	}
-	return strings.Join(labels, ".") + ".", off + 4, true
-}
-
-// check checks that d was asked, and only about stripe.invalid (perhaps
-// with a search domain after it).
-func (d *faultDNS) check(t *testing.T) {
-	t.Helper()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if len(d.names) == 0 {
+	names := d.Names()
+	if len(names) == 0 {
 		t.Error("the fake resolver was never asked")
 	}
-	for name := range d.names {
+	for _, name := range names {
 		if !strings.HasPrefix(name, "stripe.invalid.") {
 			t.Errorf("the fake resolver was asked about %q", name)
 		}

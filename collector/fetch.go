@@ -95,8 +95,9 @@ func (r *Result) calls(yield func(call, error) bool) {
 
 // Fetch gets the balance, listed transactions and, when asked for, the
 // payouts of each target, at most maxConcurrentCalls at a time, balances
-// first, until ctx ends. A failed call is recorded in the result; Fetch
-// itself does not fail.
+// first, until ctx ends. A failed call is recorded in the result, and so is
+// an answer whose series would sum beyond an int64; Fetch itself does not
+// fail.
 func Fetch(ctx context.Context, client stripe.Client, targets []Target) *Result {
 	start := time.Now()
 	r := &Result{Accounts: make([]AccountResult, len(targets))}
@@ -106,7 +107,14 @@ func Fetch(ctx context.Context, client stripe.Client, targets []Target) *Result 
 		a := &r.Accounts[i]
 		a.Target = t
 		g.Go(func() error {
-			a.Balance, a.BalanceErr = client.Balance(ctx, t.Account)
+			b, err := client.Balance(ctx, t.Account)
+			if err == nil {
+				_, err = balanceSeries(b)
+			}
+			if err != nil {
+				b = nil
+			}
+			a.Balance, a.BalanceErr = b, err
 			return nil
 		})
 		if t.Payouts {
@@ -122,6 +130,12 @@ func Fetch(ctx context.Context, client stripe.Client, targets []Target) *Result 
 		for j, id := range t.Transactions {
 			g.Go(func() error {
 				txn, err := client.BalanceTransaction(ctx, t.Account, id)
+				if err == nil {
+					_, err = sumFees(txn.FeeDetails)
+				}
+				if err != nil {
+					txn = nil
+				}
 				a.Transactions[j] = TransactionResult{ID: id, Transaction: txn, Err: err}
 				return nil
 			})

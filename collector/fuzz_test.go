@@ -107,6 +107,25 @@ func (s *fuzzStripe) checkCalls(t *testing.T) {
 // by label values (without account, which is always self, and id).
 type series map[string]*big.Int
 
+// sub subtracts v, which -v would not do for math.MinInt64.
+func (s series) sub(v int64, values ...string) {
+	k := seriesKey(values...)
+	if s[k] == nil {
+		s[k] = new(big.Int)
+	}
+	s[k].Sub(s[k], big.NewInt(v))
+}
+
+// fits says whether every sum fits in an int64.
+func (s series) fits() bool {
+	for _, v := range s {
+		if !v.IsInt64() {
+			return false
+		}
+	}
+	return true
+}
+
 // seriesKey joins label values; \xff never occurs in a label value, which
 // the JSON decoder makes valid UTF-8.
 func seriesKey(values ...string) string { return strings.Join(values, "\xff") }
@@ -139,7 +158,7 @@ func bySourceType(funds []*stripetest.RefAmount) (series, map[string]*big.Int) {
 		for source, v := range f.SourceTypes {
 			if source != collector.Unattributed {
 				s.add(v, c, source)
-				s.add(-v, c, collector.Unattributed)
+				s.sub(v, c, collector.Unattributed)
 			}
 		}
 	}
@@ -170,9 +189,8 @@ func label(m *dto.Metric, name string) string {
 }
 
 // checkFamily compares the series of family with want: the same label
-// values, and each value the major units of the exact sum, unless that sum
-// does not fit in an int64. currencyAt is the index of the currency among
-// labels.
+// values, and each value the major units of the exact sum. currencyAt is
+// the index of the currency among labels.
 func checkFamily(t *testing.T, families map[string]*dto.MetricFamily, family string, labels []string, currencyAt int, want series) {
 	t.Helper()
 	got := map[string]float64{}
@@ -195,10 +213,6 @@ func checkFamily(t *testing.T, families map[string]*dto.MetricFamily, family str
 		values := strings.Split(k, "\xff")
 		if !ok {
 			t.Errorf("%s%q is missing; want it at %v minor units", family, values, sum)
-			continue
-		}
-		if !sum.IsInt64() {
-			// The exporter sums in int64, which wraps; see the report.
 			continue
 		}
 		if w := stripe.MajorUnits(sum.Int64(), values[currencyAt]); v != w {
@@ -298,10 +312,10 @@ func FuzzCollectBalance(f *testing.F) {
 		{1, stripetest.BadRequestBody, stripetest.SettledTransaction},
 		{5, stripetest.UnauthorizedBody, stripetest.ErrorBody("invalid_request_error", "resource_missing", "No such balance transaction")},
 		{0, "null", `"txn_fuzz"`},
-		{0, `{"available": [{"amount": 1, "currency": "USD", "source_types": {"card": 1}}, {"amount": 2, "currency": "usd", "source_types": {"unattributed": 5}}, null]}`, `{}`},
-		{0, "{\"available\": [{\"amount\": 1, \"currency\": \"\xff\", \"source_types\": {\"\xc0\\ud800\": 1}}]}", "{\"currency\": \"\xfe\", \"status\": \"\\udfff\", \"fee_details\": [{\"type\": \"\xff\", \"amount\": 1}, null]}"},
-		{0, `{"pending": [{"amount": 9223372036854775807, "currency": "usd", "source_types": {"card": -9223372036854775808}}], "connect_reserved": [{"amount": 9223372036854775807, "currency": "jpy"}, {"amount": 1, "currency": "JPY"}]}`, `{"amount": 1, "fee_details": [{"amount": 9223372036854775807, "currency": "usd", "type": "tax"}, {"amount": 9223372036854775807, "currency": "usd", "type": "tax"}]}`},
-		{0, `{"issuing": {"available": [{"amount": 4503599627370495, "currency": "kwd", "source_types": {"card": 1, "fpx": -1}}]}, "refund_and_dispute_prefunding": {"available": [{"amount": 3, "currency": "bhd"}], "pending": [null]}}`, `{"currency": "kwd", "amount": 10500, "fee": 320, "net": 10180, "available_on": -1}`},
+		{0, `{"object": "balance", "available": [{"amount": 1, "currency": "USD", "source_types": {"card": 1}}, {"amount": 2, "currency": "usd", "source_types": {"unattributed": 5}}, null]}`, `{}`},
+		{0, "{\"object\": \"balance\", \"available\": [{\"amount\": 1, \"currency\": \"\xff\", \"source_types\": {\"\xc0\\ud800\": 1}}]}", "{\"object\": \"balance_transaction\", \"currency\": \"\xfe\", \"status\": \"\\udfff\", \"fee_details\": [{\"type\": \"\xff\", \"amount\": 1}, null]}"},
+		{0, `{"object": "balance", "pending": [{"amount": 9223372036854775807, "currency": "usd", "source_types": {"card": -9223372036854775808}}], "connect_reserved": [{"amount": 9223372036854775807, "currency": "jpy"}, {"amount": 1, "currency": "JPY"}]}`, `{"object": "balance_transaction", "amount": 1, "fee_details": [{"amount": 9223372036854775807, "currency": "usd", "type": "tax"}, {"amount": 9223372036854775807, "currency": "usd", "type": "tax"}]}`},
+		{0, `{"object": "balance", "issuing": {"available": [{"amount": 4503599627370495, "currency": "kwd", "source_types": {"card": 1, "fpx": -1}}]}, "refund_and_dispute_prefunding": {"available": [{"amount": 3, "currency": "bhd"}], "pending": [null]}}`, `{"object": "balance_transaction", "currency": "kwd", "amount": 10500, "fee": 320, "net": 10180, "available_on": -1}`},
 	} {
 		f.Add(seed.status, []byte(seed.balance), []byte(seed.txn))
 	}
@@ -322,7 +336,22 @@ func FuzzCollectBalance(f *testing.F) {
 		fake.checkCalls(t)
 
 		balanceOK := balanceStatus == 200 && json.Unmarshal(balanceBody, new(sdk.Balance)) == nil && stripetest.IsObject(balanceBody, "balance")
+		var rb stripetest.RefBalance
+		if balanceOK {
+			if err := json.Unmarshal(balanceBody, &rb); err != nil {
+				t.Fatalf("the SDK decodes the balance, a plain decoding fails: %v", err)
+			}
+		}
+		want := wantBalance(rb)
+		if !want.fits() {
+			// A sum beyond an int64 fails the call: nothing is exported.
+			balanceOK, want = false, wantBalance(stripetest.RefBalance{})
+		}
 		txnOK := txnStatus == 200 && json.Unmarshal(txnBody, new(sdk.BalanceTransaction)) == nil && stripetest.IsObject(txnBody, "balance_transaction")
+		txnWant := wantTransaction(t, txnOK, txnBody)
+		if !txnWant.details.fits() {
+			txnOK, txnWant = false, wantTransaction(t, false, nil)
+		}
 		counts := counters(families)
 		checkCounted(t, counts, lastCounts, stripe.EndpointBalance, balanceStatus, balanceOK)
 		checkCounted(t, counts, lastCounts, stripe.EndpointBalanceTransaction, txnStatus, txnOK)
@@ -338,35 +367,61 @@ func FuzzCollectBalance(f *testing.F) {
 			t.Errorf("stripe_scrape_duration_seconds has %d series; want 1", n)
 		}
 
-		var rb stripetest.RefBalance
-		if balanceOK {
-			if err := json.Unmarshal(balanceBody, &rb); err != nil {
-				t.Fatalf("the SDK decodes the balance, a plain decoding fails: %v", err)
-			}
+		for i, w := range want.bySource {
+			checkFamily(t, families, sourceFamilies[i], []string{"currency", "source_type"}, 0, w.series)
+			checkAddsUp(t, families, sourceFamilies[i], w.totals)
 		}
-		var issuing []*stripetest.RefAmount
-		if rb.Issuing != nil {
-			issuing = rb.Issuing.Available
+		for i, w := range want.byCurrency {
+			checkFamily(t, families, currencyFamilies[i], []string{"currency"}, 0, w)
 		}
-		for i, funds := range [][]*stripetest.RefAmount{rb.Available, rb.Pending, rb.InstantAvailable, issuing} {
-			want, totals := bySourceType(funds)
-			checkFamily(t, families, sourceFamilies[i], []string{"currency", "source_type"}, 0, want)
-			checkAddsUp(t, families, sourceFamilies[i], totals)
-		}
-		var prefAvailable, prefPending []*stripetest.RefPlainAmount
-		if p := rb.RefundAndDisputePrefunding; p != nil {
-			prefAvailable, prefPending = p.Available, p.Pending
-		}
-		for i, want := range []series{
-			byCurrency(rb.ConnectReserved, amountParts),
-			byCurrency(prefAvailable, plainAmountParts),
-			byCurrency(prefPending, plainAmountParts),
-		} {
-			checkFamily(t, families, currencyFamilies[i], []string{"currency"}, 0, want)
-		}
-
-		checkTransaction(t, families, txnOK, txnBody)
+		checkTransaction(t, families, txnWant)
 	})
+}
+
+// balanceWant is the series a balance must give, family by family.
+type balanceWant struct {
+	bySource [4]struct {
+		series series
+		totals map[string]*big.Int
+	}
+	byCurrency [3]series
+}
+
+func wantBalance(rb stripetest.RefBalance) balanceWant {
+	var w balanceWant
+	var issuing []*stripetest.RefAmount
+	if rb.Issuing != nil {
+		issuing = rb.Issuing.Available
+	}
+	for i, funds := range [][]*stripetest.RefAmount{rb.Available, rb.Pending, rb.InstantAvailable, issuing} {
+		w.bySource[i].series, w.bySource[i].totals = bySourceType(funds)
+	}
+	var prefAvailable, prefPending []*stripetest.RefPlainAmount
+	if p := rb.RefundAndDisputePrefunding; p != nil {
+		prefAvailable, prefPending = p.Available, p.Pending
+	}
+	w.byCurrency = [3]series{
+		byCurrency(rb.ConnectReserved, amountParts),
+		byCurrency(prefAvailable, plainAmountParts),
+		byCurrency(prefPending, plainAmountParts),
+	}
+	return w
+}
+
+// fits says whether every series' sum fits in an int64, as it must for
+// the balance to be exported.
+func (w balanceWant) fits() bool {
+	for _, b := range w.bySource {
+		if !b.series.fits() {
+			return false
+		}
+	}
+	for _, s := range w.byCurrency {
+		if !s.fits() {
+			return false
+		}
+	}
+	return true
 }
 
 // counters returns the exporter's request and fetch-error counters by
@@ -405,39 +460,50 @@ func checkCounted(t *testing.T, now, before map[string]float64, endpoint string,
 	}
 }
 
-func checkTransaction(t *testing.T, families map[string]*dto.MetricFamily, ok bool, body []byte) {
+// transactionWant is the series a transaction must give.
+type transactionWant struct {
+	amounts, fees, nets, details series
+	availableOn                  []float64
+}
+
+func wantTransaction(t *testing.T, ok bool, body []byte) transactionWant {
 	t.Helper()
-	amounts, fees, nets, details := series{}, series{}, series{}, series{}
-	var availableOn []float64
-	if ok {
-		var r stripetest.RefTransaction
-		// The SDK takes a bare JSON string for an unexpanded ID: a
-		// transaction with nothing but an ID.
-		if raw := strings.Trim(string(body), " \t\r\n"); !strings.HasPrefix(raw, `"`) {
-			if err := json.Unmarshal(body, &r); err != nil {
-				t.Fatalf("the SDK decodes the transaction, a plain decoding fails: %v", err)
-			}
-		}
-		c := strings.ToLower(r.Currency)
-		amounts.add(r.Amount, c, r.Status, r.Type, r.ReportingCategory)
-		fees.add(r.Fee, c, r.Status, r.Type, r.ReportingCategory)
-		nets.add(r.Net, c, r.Status, r.Type, r.ReportingCategory)
-		availableOn = append(availableOn, float64(r.AvailableOn))
-		for _, d := range r.FeeDetails {
-			if d != nil {
-				details.add(d.Amount, strings.ToLower(d.Currency), d.Type)
-			}
+	w := transactionWant{amounts: series{}, fees: series{}, nets: series{}, details: series{}}
+	if !ok {
+		return w
+	}
+	var r stripetest.RefTransaction
+	// The SDK takes a bare JSON string for an unexpanded ID: a
+	// transaction with nothing but an ID.
+	if raw := strings.Trim(string(body), " \t\r\n"); !strings.HasPrefix(raw, `"`) {
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatalf("the SDK decodes the transaction, a plain decoding fails: %v", err)
 		}
 	}
+	c := strings.ToLower(r.Currency)
+	w.amounts.add(r.Amount, c, r.Status, r.Type, r.ReportingCategory)
+	w.fees.add(r.Fee, c, r.Status, r.Type, r.ReportingCategory)
+	w.nets.add(r.Net, c, r.Status, r.Type, r.ReportingCategory)
+	w.availableOn = append(w.availableOn, float64(r.AvailableOn))
+	for _, d := range r.FeeDetails {
+		if d != nil {
+			w.details.add(d.Amount, strings.ToLower(d.Currency), d.Type)
+		}
+	}
+	return w
+}
+
+func checkTransaction(t *testing.T, families map[string]*dto.MetricFamily, want transactionWant) {
+	t.Helper()
 	for name, want := range map[string]series{
-		"stripe_balance_transaction_amount": amounts,
-		"stripe_balance_transaction_fee":    fees,
-		"stripe_balance_transaction_net":    nets,
+		"stripe_balance_transaction_amount": want.amounts,
+		"stripe_balance_transaction_fee":    want.fees,
+		"stripe_balance_transaction_net":    want.nets,
 	} {
 		checkFamily(t, families, name, txnLabels, 0, want)
 		checkIDs(t, families[name])
 	}
-	checkFamily(t, families, "stripe_balance_transaction_fee_detail", []string{"currency", "fee_type"}, 0, details)
+	checkFamily(t, families, "stripe_balance_transaction_fee_detail", []string{"currency", "fee_type"}, 0, want.details)
 	checkIDs(t, families["stripe_balance_transaction_fee_detail"])
 
 	var gotOn []float64
@@ -445,8 +511,8 @@ func checkTransaction(t *testing.T, families map[string]*dto.MetricFamily, ok bo
 		gotOn = append(gotOn, m.GetGauge().GetValue())
 	}
 	sort.Float64s(gotOn)
-	if len(gotOn) != len(availableOn) || (len(gotOn) == 1 && gotOn[0] != availableOn[0]) {
-		t.Errorf("stripe_balance_transaction_available_on_timestamp_seconds = %v; want %v", gotOn, availableOn)
+	if len(gotOn) != len(want.availableOn) || (len(gotOn) == 1 && gotOn[0] != want.availableOn[0]) {
+		t.Errorf("stripe_balance_transaction_available_on_timestamp_seconds = %v; want %v", gotOn, want.availableOn)
 	}
 }
 

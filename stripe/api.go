@@ -78,7 +78,7 @@ const DefaultMaxBodyBytes = 8 << 20
 // deadline. The client retries by itself instead, within the deadline.
 type APIClient struct {
 	sdk     *sdk.Client
-	key     string
+	secret  keyFinder
 	limiter *rate.Limiter
 	// probeLimiter holds back the calls of probes, besides limiter; nil
 	// when they have no limit of their own.
@@ -145,7 +145,7 @@ func New(cfg Config) (*APIClient, error) {
 	})
 	return &APIClient{
 		sdk:          sdk.NewClient(cfg.Key, sdk.WithBackends(&sdk.Backends{API: backend})),
-		key:          cfg.Key,
+		secret:       newKeyFinder(cfg.Key),
 		limiter:      rate.NewLimiter(rate.Limit(cfg.RateLimit), 1),
 		probeLimiter: probeLimiter,
 		maxRetries:   cfg.MaxRetries,
@@ -380,7 +380,10 @@ func (c *APIClient) PayoutSummary(ctx context.Context, account string) (*PayoutS
 	if err != nil {
 		return nil, err
 	}
-	s := summarizePayouts(newest)
+	s, err := summarizePayouts(newest)
+	if err != nil {
+		return nil, c.newError(EndpointPayouts, &response{}, err)
+	}
 	if !more {
 		return s, nil
 	}
@@ -409,9 +412,12 @@ func (c *APIClient) newestPayout(ctx context.Context, account, status string) (*
 }
 
 // summarizePayouts sums the payouts in flight among ps, listed newest first,
-// and picks the first paid and the first failed.
-func summarizePayouts(ps []Payout) *PayoutSummary {
+// and picks the first paid and the first failed. A sum beyond an int64
+// fails it rather than give a wrong amount.
+func summarizePayouts(ps []Payout) (*PayoutSummary, error) {
 	s := &PayoutSummary{}
+	// sums[i] is the exact total of s.InFlight[i].
+	var sums []Sum
 	for _, p := range ps {
 		switch p.Status {
 		case payoutPending, payoutInTransit:
@@ -419,9 +425,10 @@ func summarizePayouts(ps []Payout) *PayoutSummary {
 			if i < 0 {
 				i = len(s.InFlight)
 				s.InFlight = append(s.InFlight, PayoutsInFlight{Currency: p.Currency, Status: p.Status, EarliestArrival: p.ArrivalDate})
+				sums = append(sums, Sum{})
 			}
 			f := &s.InFlight[i]
-			f.Amount += p.Amount
+			sums[i].Add(p.Amount)
 			f.Count++
 			f.EarliestArrival = min(f.EarliestArrival, p.ArrivalDate)
 		case payoutPaid:
@@ -434,10 +441,17 @@ func summarizePayouts(ps []Payout) *PayoutSummary {
 			}
 		}
 	}
+	for i := range s.InFlight {
+		f := &s.InFlight[i]
+		var err error
+		if f.Amount, err = sums[i].Int64(); err != nil {
+			return nil, fmt.Errorf("the %s payouts in flight in %s: %w", f.Status, f.Currency, err)
+		}
+	}
 	slices.SortFunc(s.InFlight, func(a, b PayoutsInFlight) int {
 		return cmp.Or(strings.Compare(a.Currency, b.Currency), strings.Compare(a.Status, b.Status))
 	})
-	return s
+	return s, nil
 }
 
 // pageLimit is the page size to ask Stripe for: limit, or the most it
@@ -531,7 +545,7 @@ func (c *APIClient) call(ctx context.Context, endpoint string, attempt func(cont
 			return nil
 		}
 		last, lastErr = resp, err
-		if n >= c.maxRetries || !retryable(ctx, &resp) {
+		if n >= c.maxRetries || !retryable(ctx, &resp, err) {
 			return c.newError(endpoint, &resp, err)
 		}
 		wait := c.backoff(n)
@@ -591,9 +605,10 @@ func isProbe(ctx context.Context) bool {
 
 // retryable follows Stripe's advice: its Stripe-Should-Retry header wins;
 // without it, connection failures (before or during the body), 409, 429 and
-// 5xx are worth another try.
-func retryable(ctx context.Context, resp *response) bool {
-	if ctx.Err() != nil || !resp.sent {
+// 5xx are worth another try, unless err is one that no retry can mend
+// within a scrape (permanentFailure).
+func retryable(ctx context.Context, resp *response, err error) bool {
+	if ctx.Err() != nil || !resp.sent || permanentFailure(err) != "" {
 		return false
 	}
 	if resp.bodyFailed {
@@ -626,38 +641,46 @@ func jitteredBackoff(n int) time.Duration {
 	return d/2 + rand.N(d/2)
 }
 
-// newError turns whatever the SDK returned into an *Error with the key
-// removed from every piece of text.
+// newError turns whatever the SDK returned into an *Error in which no field
+// holds the key in any form: a field that does is withheld whole.
 func (c *APIClient) newError(endpoint string, resp *response, err error) *Error {
 	e := &Error{Endpoint: endpoint, Status: resp.status, RequestID: resp.requestID}
 	var se *sdk.Error
 	if errors.As(err, &se) {
-		e.Type = redact(string(se.Type), c.key)
-		e.Code = redact(string(se.Code), c.key)
-		e.Message = redact(se.Msg, c.key)
+		e.Type = c.secret.withhold("error type", string(se.Type))
+		e.Code = c.secret.withhold("error code", string(se.Code))
+		e.Message = c.secret.withhold("error message", se.Msg)
 		if se.RequestID != "" {
 			e.RequestID = se.RequestID
 		}
-		return e
+	} else {
+		msg := c.secret.withhold("error", bodySample.ReplaceAllString(err.Error(), "): "))
+		if fix := permanentFailure(err); fix != "" {
+			msg = fix + ": " + msg
+		}
+		e.Err = redactedError{msg: msg, err: err}
 	}
-	msg := bodySample.ReplaceAllString(err.Error(), "): ")
-	e.Err = redactedError{msg: redact(msg, c.key), err: err}
+	e.RequestID = c.secret.withhold("request ID", e.RequestID)
+	// Fields that each hold too little of the key may hold enough side
+	// by side, where the error's text joins them.
+	if c.secret.in(e.Error()) {
+		for field, text := range map[string]*string{"error type": &e.Type, "error code": &e.Code, "error message": &e.Message, "request ID": &e.RequestID} {
+			if *text != "" {
+				*text = withheld(field)
+			}
+		}
+		if e.Err != nil {
+			e.Err = redactedError{msg: withheld("error"), err: err}
+		}
+	}
 	return e
 }
 
 // bodySample matches the start of the body that the SDK quotes when it
 // cannot decode one. It is cut at 500 bytes, possibly through the middle of
-// a key that redact would then miss, so it is dropped whole.
+// a key, leaving less of it than keyFinder looks for, so it is dropped
+// whole.
 var bodySample = regexp.MustCompile(`(?s), body sample: '.*'\): `)
-
-// redact removes key from s. Stripe masks keys in its own messages, but a
-// proxy or a mock may not.
-func redact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "[REDACTED]")
-}
 
 // redactedError keeps the chain of err for errors.Is (deadlines, for one)
 // but prints the redacted text.

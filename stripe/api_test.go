@@ -2,6 +2,7 @@ package stripe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -730,23 +731,34 @@ func TestErrorNonJSONServerErrorRetried(t *testing.T) {
 	}
 }
 
-// checkRedacted checks that no part of the key longer than its "rk_test_"
-// prefix is in err; where Stripe's message quoted the key, it must say where
-// the key was removed. Undecodable bodies are not quoted at all.
-func checkRedacted(t *testing.T, err error, quoted bool) {
+// checkNoKey checks that text holds the key in none of the forms the tests
+// quote it in, nor any secretRun characters of its secret in a row, in any
+// case.
+func checkNoKey(t *testing.T, what, text string) {
 	t.Helper()
-	if err == nil {
-		t.Fatal("got no error; want one")
+	for _, f := range stripetest.KeyForms(stripetest.Key) {
+		if strings.Contains(text, f.Text) {
+			t.Errorf("%s holds the key (%s): %q", what, f.Name, text)
+		}
 	}
-	msg := err.Error()
-	if strings.Contains(msg, stripetest.Key[:len("rk_test_")+4]) {
-		t.Errorf("error contains (part of) the API key: %s", msg)
+	secret := strings.ToLower(secretOf(stripetest.Key))
+	for i := 0; i+secretRun <= len(secret); i++ {
+		if strings.Contains(strings.ToLower(text), secret[i:i+secretRun]) {
+			t.Errorf("%s holds %q of the key: %q", what, secret[i:i+secretRun], text)
+		}
 	}
-	if quoted && !strings.Contains(msg, "[REDACTED]") {
-		t.Errorf("error %q does not show where the key was removed", msg)
+}
+
+// checkRedacted checks that no field of err holds the key; where Stripe's
+// answer quoted the key in field, its text says that it was withheld.
+func checkRedacted(t *testing.T, err error, field string) {
+	t.Helper()
+	e := asError(t, err)
+	for name, text := range map[string]string{"Error()": err.Error(), "Type": e.Type, "Code": e.Code, "Message": e.Message, "RequestID": e.RequestID} {
+		checkNoKey(t, name, text)
 	}
-	if e := asError(t, err); strings.Contains(e.Message, stripetest.Key) {
-		t.Errorf("Message contains the API key: %s", e.Message)
+	if field != "" && !strings.Contains(err.Error(), withheld(field)) {
+		t.Errorf("error %q does not say that the %s was withheld", err, field)
 	}
 }
 
@@ -755,16 +767,16 @@ func TestErrorNeverContainsKey(t *testing.T) {
 		name   string
 		status int
 		body   string
-		quoted bool
+		field  string
 	}{
-		{"401 message", 401, stripetest.ErrorBody("invalid_request_error", "", "Invalid API Key provided: "+stripetest.Key), true},
-		{"400 message twice", 400, stripetest.ErrorBody("invalid_request_error", "", stripetest.Key+" is not "+stripetest.Key), true},
-		{"500 not JSON", 500, "proxy error for Bearer " + stripetest.Key, false},
-		{"500 JSON without error", 500, `{"echo": "` + stripetest.Key + `"}`, true},
-		{"200 not JSON", 200, "Authorization: Bearer " + stripetest.Key + "\nbroken", false},
-		{"200 truncated JSON", 200, `{"object": "balance", "note": "` + stripetest.Key, false},
+		{"401 message", 401, stripetest.ErrorBody("invalid_request_error", "", "Invalid API Key provided: "+stripetest.Key), "error message"},
+		{"400 message twice", 400, stripetest.ErrorBody("invalid_request_error", "", stripetest.Key+" is not "+stripetest.Key), "error message"},
+		{"500 not JSON", 500, "proxy error for Bearer " + stripetest.Key, ""},
+		{"500 JSON without error", 500, `{"echo": "` + stripetest.Key + `"}`, "error"},
+		{"200 not JSON", 200, "Authorization: Bearer " + stripetest.Key + "\nbroken", ""},
+		{"200 truncated JSON", 200, `{"object": "balance", "note": "` + stripetest.Key, ""},
 		// The SDK cuts the body it quotes at 500 bytes, here through the key.
-		{"200 not JSON, key across the cut", 200, strings.Repeat("x", 480) + stripetest.Key, false},
+		{"200 not JSON, key across the cut", 200, strings.Repeat("x", 480) + stripetest.Key, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := stripetest.New(t)
@@ -772,12 +784,73 @@ func TestErrorNeverContainsKey(t *testing.T) {
 			c := newTestClient(t, fake.URL, 1, nil)
 
 			_, err := c.Balance(testContext(t), "")
-			checkRedacted(t, err, tc.quoted)
+			checkRedacted(t, err, tc.field)
 			if e := asError(t, err); e.Status != tc.status {
 				t.Errorf("Status = %d; want %d", e.Status, tc.status)
 			}
 		})
 	}
+}
+
+// TestErrorNeverHoldsKeyInAnyForm has the fake quote the key, in each form,
+// in each part of an error that the client passes on: Stripe's error type,
+// code and message, the request ID, and a JSON body without an error,
+// which the SDK quotes whole. The part is withheld and says so; the other
+// parts are kept.
+func TestErrorNeverHoldsKeyInAnyForm(t *testing.T) {
+	fake := stripetest.New(t)
+	c := newTestClient(t, fake.URL, 0, nil)
+	const message = "Something went wrong."
+	for _, form := range stripetest.KeyForms(stripetest.Key) {
+		for _, tc := range []struct {
+			field string
+			resp  stripetest.Response
+			// kept returns what must survive of the answer.
+			kept func(e *Error) string
+		}{
+			{"error type", stripetest.Response{Status: 400, Body: stripetest.ErrorBody(form.Text, "some_code", message)}, func(e *Error) string { return e.Code }},
+			{"error code", stripetest.Response{Status: 400, Body: stripetest.ErrorBody("api_error", form.Text, message)}, func(e *Error) string { return e.Message }},
+			{"error message", stripetest.Response{Status: 402, Body: stripetest.ErrorBody("card_error", "some_code", "echo: "+form.Text+".")}, func(e *Error) string { return e.Type }},
+			{"request ID", stripetest.Response{Status: 404, Body: stripetest.ErrorBody("invalid_request_error", "some_code", message), Header: http.Header{"Request-Id": {form.Text}}}, func(e *Error) string { return e.Message }},
+			{"error", stripetest.Response{Status: 400, Body: mustJSON(t, map[string]string{"echo": form.Text})}, func(e *Error) string { return fmt.Sprint(e.Status) }},
+		} {
+			t.Run(form.Name+"/"+tc.field, func(t *testing.T) {
+				fake.Script(stripetest.BalanceRoute(""), tc.resp)
+				_, err := c.Balance(testContext(t), "")
+				checkRedacted(t, err, tc.field)
+				e := asError(t, err)
+				if kept := tc.kept(e); kept == "" || strings.Contains(kept, "withheld") {
+					t.Errorf("error %q: a part that did not hold the key is gone or withheld", err)
+				}
+			})
+		}
+	}
+}
+
+// TestErrorWithheldWhereFieldsJoin quotes a few characters of the key's
+// secret in the error type and the next few in the code: neither holds
+// enough, but the error's text joins them.
+func TestErrorWithheldWhereFieldsJoin(t *testing.T) {
+	fake := stripetest.New(t)
+	c := newTestClient(t, fake.URL, 0, nil)
+	start := len("rk_test_") + secretRun/2
+	fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 400, Body: stripetest.ErrorBody(stripetest.Key[:start], stripetest.Key[start:start+secretRun/2], "message")})
+	_, err := c.Balance(testContext(t), "")
+	checkRedacted(t, err, "error type")
+	for _, field := range []string{"error code", "error message"} {
+		if !strings.Contains(err.Error(), withheld(field)) {
+			t.Errorf("error %q does not say that the %s was withheld", err, field)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestDeadlineWhileStripeStalls(t *testing.T) {
@@ -1109,19 +1182,6 @@ func TestErrorText(t *testing.T) {
 	e := &Error{Endpoint: EndpointBalance, Err: context.DeadlineExceeded}
 	if !errors.Is(e, context.DeadlineExceeded) {
 		t.Error("an *Error does not unwrap to its cause")
-	}
-}
-
-func TestRedact(t *testing.T) {
-	for _, tc := range []struct{ s, key, want string }{
-		{"key sk_test_1 here", "sk_test_1", "key [REDACTED] here"},
-		{"sk_test_1sk_test_1", "sk_test_1", "[REDACTED][REDACTED]"},
-		{"nothing", "sk_test_1", "nothing"},
-		{"no key", "", "no key"},
-	} {
-		if got := redact(tc.s, tc.key); got != tc.want {
-			t.Errorf("redact(%q, %q) = %q; want %q", tc.s, tc.key, got, tc.want)
-		}
 	}
 }
 

@@ -37,7 +37,7 @@ func amountsFromSDK(in []*sdk.BalanceAmount) []Funds {
 		if len(a.SourceTypes) > 0 {
 			f.SourceTypes = make(map[string]int64, len(a.SourceTypes))
 			for k, v := range a.SourceTypes {
-				f.SourceTypes[string(k)] += v
+				f.SourceTypes[string(k)] = v
 			}
 		}
 		out = append(out, f)

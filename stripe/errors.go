@@ -1,7 +1,13 @@
 package stripe
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"regexp"
 	"strings"
 )
 
@@ -48,3 +54,32 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// permanentFailure says what to fix when err is a failure that no retry can
+// mend within a scrape, because the API URL or the certificates trusted are
+// wrong; it is "" for any other error.
+func permanentFailure(err error) string {
+	var (
+		verify    *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		dns       *net.DNSError
+	)
+	switch {
+	case errors.As(err, &verify), errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid):
+		return "the server's TLS certificate is not trusted: check --stripe.api-url, and that the CA bundle holds the certificate's issuer (a TLS-inspecting proxy's own CA, say)"
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "the API URL's host name does not exist: check --stripe.api-url"
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return "the server speaks plain HTTP, not HTTPS: check --stripe.api-url (http:// for a plain-HTTP server such as stripe-mock)"
+	case tlsAnswer.MatchString(err.Error()):
+		return "the server speaks TLS, not plain HTTP: check --stripe.api-url (https://)"
+	}
+	return ""
+}
+
+// tlsAnswer matches net/http's error for an answer that starts with a TLS
+// record (an alert or a handshake) rather than a status line: a TLS server
+// spoken to in plain HTTP. net/http gives that error no type of its own.
+var tlsAnswer = regexp.MustCompile(`malformed HTTP response "\\x1[56]\\x03`)

@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -172,7 +173,7 @@ func TestListErrorsNotRetriedAndRedacted(t *testing.T) {
 	fake.Script(route, stripetest.Response{Status: 401, Body: stripetest.ErrorBody("invalid_request_error", "", "Invalid API Key provided: "+stripetest.Key)})
 	c := newTestClient(t, fake.URL, 3, nil)
 	_, _, err := c.BalanceTransactions(testContext(t), "acct_1Connected", TransactionQuery{})
-	checkRedacted(t, err, true)
+	checkRedacted(t, err, "error message")
 	if e := asError(t, err); e.Status != 401 || e.Endpoint != EndpointBalanceTransactions {
 		t.Errorf("error = %+v; want a 401 from balance_transactions", e)
 	}
@@ -351,6 +352,53 @@ func TestPayoutSummaryAllListed(t *testing.T) {
 		t.Fatalf("fake got %d requests; want 1, the list holding every payout", len(reqs))
 	}
 	checkListRequest(t, reqs[0], "/v1/payouts", account, "limit=100")
+}
+
+// TestPayoutSummaryOverflow sums payouts in flight near the ends of an
+// int64: a total that fits is exact even when the sum passes an end on
+// the way; one that does not fails the call rather than wrap.
+func TestPayoutSummaryOverflow(t *testing.T) {
+	const maxInt64, minInt64 = 1<<63 - 1, -1 << 63
+	for _, tc := range []struct {
+		name    string
+		amounts []int64
+		// want is the total, when it fits.
+		want int64
+		fits bool
+	}{
+		{"at the largest", []int64{maxInt64 - 1, 1}, maxInt64, true},
+		{"past the largest and back", []int64{maxInt64, 1, -2}, maxInt64 - 1, true},
+		{"at the smallest", []int64{minInt64 + 1, -1}, minInt64, true},
+		{"past the largest", []int64{maxInt64, 1}, 0, false},
+		{"past the smallest", []int64{minInt64, -1}, 0, false},
+		{"far past the largest", []int64{maxInt64, maxInt64, maxInt64}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := stripetest.New(t)
+			for i, amount := range tc.amounts {
+				fake.AddPayouts("", stripetest.Payout{ID: fmt.Sprintf("po_1Big%d", i), Created: int64(100 + i), Amount: amount, Currency: "usd", Status: "pending", ArrivalDate: 500})
+			}
+			c := newTestClient(t, fake.URL, 0, nil)
+			got, err := c.PayoutSummary(testContext(t), "")
+			if !tc.fits {
+				e := asError(t, err)
+				if !errors.Is(err, ErrOverflow) || e.Endpoint != EndpointPayouts || !strings.Contains(err.Error(), "pending payouts in flight in usd") {
+					t.Errorf("error %q (%+v); want ErrOverflow for the pending usd payouts", err, e)
+				}
+				if got != nil {
+					t.Errorf("summary %+v with the error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("PayoutSummary: %v", err)
+			}
+			want := []PayoutsInFlight{{Currency: "usd", Status: "pending", Amount: tc.want, Count: len(tc.amounts), EarliestArrival: 500}}
+			if !reflect.DeepEqual(got.InFlight, want) {
+				t.Errorf("in flight %+v; want %+v", got.InFlight, want)
+			}
+		})
+	}
 }
 
 // addPaid adds n paid payouts of account created from created on, a second
