@@ -3,9 +3,11 @@
 # needs only Go, and changing a pin installs the new version.
 STRIPE_MOCK_VERSION := v0.203.0
 STATICCHECK_VERSION := v0.8.2
+HELM_VERSION := v3.22.0
 
 STRIPE_MOCK := $(CURDIR)/.tools/stripe-mock-$(STRIPE_MOCK_VERSION)/stripe-mock
 STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+HELM := $(CURDIR)/.tools/helm-$(HELM_VERSION)/helm
 
 # The end-to-end tests run Debian's Prometheus and Alertmanager; the load
 # test runs wrk.
@@ -26,7 +28,7 @@ LDFLAGS := -s -w \
 
 GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
-.PHONY: all build test check-fmt vet staticcheck unit e2e fuzz-short fuzz bench scale tools debian-packages demo clean
+.PHONY: all build test check-fmt vet staticcheck unit e2e fuzz-short fuzz bench scale tools debian-packages demo clean chart-test
 
 all: test build
 
@@ -105,6 +107,17 @@ $(STRIPE_MOCK):
 
 $(STATICCHECK):
 	GOBIN=$(@D) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(HELM):
+	GOBIN=$(@D) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+# The Helm chart (charts/stripe-exporter) rendered and checked by its own Go
+# module, charts/test, which keeps the Kubernetes and Prometheus Operator
+# types out of the exporter's go.mod. Apart from `make test`, since only
+# chart changes need helm, which takes minutes to build cold; CI runs both.
+chart-test: $(HELM) $(STATICCHECK) debian-packages
+	cd charts/test && go vet ./... && $(STATICCHECK) ./...
+	cd charts/test && HELM=$(HELM) STRIPE_EXPORTER_REQUIRE_TOOLS=1 go test -count=1 ./...
 
 debian-packages:
 	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \
