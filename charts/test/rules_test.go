@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,9 +33,8 @@ func readRuleFile(t *testing.T, name string) ruleFile {
 	return f
 }
 
-// checkRules checks the PrometheusRule rendered from full-values.yaml: its
-// alert groups are dashboards/alerts.yml's, then comes thresholds.yml's
-// group with one recording rule per threshold set in values, and promtool
+// checkRules checks the PrometheusRule rendered from full-values.yaml: the
+// groups of the two files, with the thresholds set in values, and promtool
 // finds the rules valid and the low-balance alerts firing against those
 // thresholds.
 func checkRules(t *testing.T, pr *monitoringv1.PrometheusRule) {
@@ -42,21 +42,7 @@ func checkRules(t *testing.T, pr *monitoringv1.PrometheusRule) {
 	if pr.Labels["release"] != "prometheus" {
 		t.Errorf("PrometheusRule labels = %v, want release=prometheus from values", pr.Labels)
 	}
-	alerts := readRuleFile(t, "alerts.yml")
-	thresholds := readRuleFile(t, "thresholds.yml")
-	groups := pr.Spec.Groups
-	if len(groups) != len(alerts.Groups)+1 || len(thresholds.Groups) != 1 {
-		t.Fatalf("%d rule groups, want alerts.yml's %d and thresholds.yml's 1 (it has %d)", len(groups), len(alerts.Groups), len(thresholds.Groups))
-	}
-	for i, want := range alerts.Groups {
-		if !reflect.DeepEqual(groups[i], want) {
-			t.Errorf("group %d:\n got %+v\nwant %+v (dashboards/alerts.yml)", i, groups[i], want)
-		}
-	}
-
-	// full-values.yaml's thresholds, in the form thresholds.yml documents,
-	// after any rule the file itself holds.
-	want := thresholds.Groups[0]
+	var thresholds []monitoringv1.Rule
 	for _, th := range []struct {
 		record, currency, amount string
 	}{
@@ -66,17 +52,15 @@ func checkRules(t *testing.T, pr *monitoringv1.PrometheusRule) {
 		{"stripe:balance_available_and_pending:low_threshold", "eur", "5000"},
 		{"stripe:refund_and_dispute_prefunding_available:low_threshold", "usd", "99.5"},
 	} {
-		want.Rules = append(want.Rules, monitoringv1.Rule{
+		thresholds = append(thresholds, monitoringv1.Rule{
 			Record: th.record,
 			Expr:   intstr.FromString("vector(" + th.amount + ")"),
 			Labels: map[string]string{"currency": th.currency},
 		})
 	}
-	got := groups[len(groups)-1]
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("thresholds group:\n got %+v\nwant %+v", got, want)
-	}
-	for _, r := range got.Rules {
+	checkRuleGroups(t, pr, thresholds)
+	alerts := readRuleFile(t, "alerts.yml")
+	for _, r := range thresholds {
 		if !usedByAnAlert(alerts, r.Record) {
 			t.Errorf("no alert in alerts.yml uses %s", r.Record)
 		}
@@ -84,7 +68,7 @@ func checkRules(t *testing.T, pr *monitoringv1.PrometheusRule) {
 
 	promtool := promtoolPath(t)
 	dir := t.TempDir()
-	rules, err := yaml.Marshal(ruleFile{Groups: groups})
+	rules, err := yaml.Marshal(ruleFile{Groups: pr.Spec.Groups})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +88,37 @@ func checkRules(t *testing.T, pr *monitoringv1.PrometheusRule) {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
+}
+
+// checkRuleGroups checks that the PrometheusRule's groups are
+// dashboards/alerts.yml's, then thresholds.yml's group with the threshold
+// recording rules from values after any the file holds.
+func checkRuleGroups(t *testing.T, pr *monitoringv1.PrometheusRule, thresholds []monitoringv1.Rule) {
+	t.Helper()
+	alerts := readRuleFile(t, "alerts.yml")
+	file := readRuleFile(t, "thresholds.yml")
+	groups := pr.Spec.Groups
+	if len(groups) != len(alerts.Groups)+1 || len(file.Groups) != 1 {
+		t.Fatalf("%d rule groups, want alerts.yml's %d and thresholds.yml's 1 (it has %d)", len(groups), len(alerts.Groups), len(file.Groups))
+	}
+	for i, want := range alerts.Groups {
+		if !reflect.DeepEqual(groups[i], want) {
+			t.Errorf("group %d:\n got %+v\nwant %+v (dashboards/alerts.yml)", i, groups[i], want)
+		}
+	}
+	want := file.Groups[0]
+	want.Rules = append(want.Rules, thresholds...)
+	if got := groups[len(groups)-1]; !reflect.DeepEqual(got, want) {
+		t.Errorf("thresholds group:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRulesWithoutThresholds(t *testing.T) {
+	r := render(t, chartDir, "stripe", "--set", secretArg, "--set", "prometheusRule.enabled=true")
+	if got, want := r.kinds(), []string{"Deployment", "PrometheusRule", "Service"}; !slices.Equal(got, want) {
+		t.Fatalf("kinds = %v, want %v", got, want)
+	}
+	checkRuleGroups(t, r.objects["PrometheusRule"].(*monitoringv1.PrometheusRule), nil)
 }
 
 func usedByAnAlert(f ruleFile, record string) bool {
