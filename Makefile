@@ -4,6 +4,7 @@
 STRIPE_MOCK_VERSION := v0.203.0
 STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
+HELM_VERSION := v3.22.0
 # The Go vulnerability database as of 2026-11-05, the date in the version of
 # the golang.org/x/vulndb module, which carries its OSV entries. To bump it,
 # set the version that `go list -m golang.org/x/vulndb@latest` prints.
@@ -13,6 +14,7 @@ STRIPE_MOCK := $(CURDIR)/.tools/stripe-mock-$(STRIPE_MOCK_VERSION)/stripe-mock
 STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 GOVULNCHECK := $(CURDIR)/.tools/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
 VULNDB := $(CURDIR)/.tools/vulndb-$(VULNDB_VERSION)
+HELM := $(CURDIR)/.tools/helm-$(HELM_VERSION)/helm
 
 # The end-to-end tests run Debian's Prometheus and Alertmanager; the load
 # test runs wrk.
@@ -33,7 +35,7 @@ LDFLAGS := -s -w \
 
 GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
-.PHONY: all build test check-fmt vet staticcheck unit e2e fuzz-short fuzz bench scale vulncheck tools debian-packages demo clean
+.PHONY: all build test check-fmt vet staticcheck unit e2e fuzz-short fuzz bench scale vulncheck tools debian-packages demo clean chart-test
 
 all: test build
 
@@ -130,6 +132,17 @@ $(VULNDB):
 	go run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) \
 		-vulns $$(go env GOMODCACHE)/golang.org/x/vulndb@$(VULNDB_VERSION)/data/osv -out $@.tmp
 	mv $@.tmp $@
+
+$(HELM):
+	GOBIN=$(@D) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+# The Helm chart (charts/stripe-exporter) rendered and checked by its own Go
+# module, charts/test, which keeps the Kubernetes and Prometheus Operator
+# types out of the exporter's go.mod. Apart from `make test`, since only
+# chart changes need helm, which takes minutes to build cold; CI runs both.
+chart-test: $(HELM) $(STATICCHECK) debian-packages
+	cd charts/test && go vet ./... && $(STATICCHECK) ./...
+	cd charts/test && HELM=$(HELM) STRIPE_EXPORTER_REQUIRE_TOOLS=1 go test -count=1 ./...
 
 debian-packages:
 	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \
