@@ -16,6 +16,18 @@ GOVULNCHECK := $(CURDIR)/.tools/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
 VULNDB := $(CURDIR)/.tools/vulndb-$(VULNDB_VERSION)
 HELM := $(CURDIR)/.tools/helm-$(HELM_VERSION)/helm
 
+# Prometheus 3 and Alertmanager for `make e2e-prometheus3`, built from source.
+# Module v0.316.0 is Prometheus 3.16.0. The folders are not named
+# <command>-<version>, which the tests' .tools/<command>-*/ lookup would find
+# and use in place of Debian's: only e2e-prometheus3 names these binaries.
+PROMETHEUS3_VERSION := v0.316.0
+PROMETHEUS3_RELEASE := 3.16.0
+ALERTMANAGER3_VERSION := v0.35.0
+PROMETHEUS3_DIR := $(CURDIR)/.tools/prometheus3-$(PROMETHEUS3_VERSION)
+PROMETHEUS3 := $(PROMETHEUS3_DIR)/prometheus
+PROMTOOL3 := $(PROMETHEUS3_DIR)/promtool
+ALERTMANAGER3 := $(CURDIR)/.tools/prometheus3-alertmanager-$(ALERTMANAGER3_VERSION)/alertmanager
+
 # The end-to-end tests run Debian's Prometheus and Alertmanager; the load
 # test runs wrk.
 DEBIAN_PACKAGES := prometheus prometheus-alertmanager wrk
@@ -35,7 +47,7 @@ LDFLAGS := -s -w \
 
 GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
-.PHONY: all build test check-fmt vet staticcheck unit e2e fuzz-short fuzz bench scale vulncheck tools debian-packages demo clean chart-test
+.PHONY: all build test check-fmt vet staticcheck unit e2e e2e-prometheus3 fuzz-short fuzz bench scale vulncheck tools debian-packages demo clean chart-test
 
 all: test build
 
@@ -61,7 +73,7 @@ vet:
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
-unit e2e scale: export STRIPE_EXPORTER_REQUIRE_TOOLS := 1
+unit e2e e2e-prometheus3 scale: export STRIPE_EXPORTER_REQUIRE_TOOLS := 1
 
 unit: $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) go test -race -count=1 $$(go list ./... | grep -v '/e2e$$')
@@ -70,6 +82,12 @@ unit: $(STRIPE_MOCK)
 # coverage, which other tests' load on a small machine would disturb.
 e2e:
 	go test -count=1 ./e2e
+
+# The same end-to-end tests against Prometheus 3 and a current Alertmanager
+# instead of Debian's, which CI keeps: building Prometheus from cold takes
+# longer than CI has to spare (docs/performance.md).
+e2e-prometheus3: $(PROMETHEUS3) $(PROMTOOL3) $(ALERTMANAGER3)
+	PROMETHEUS=$(PROMETHEUS3) PROMTOOL=$(PROMTOOL3) ALERTMANAGER=$(ALERTMANAGER3) go test -count=1 ./e2e
 
 # Fuzz targets, one per run as go test requires. The seed corpus in
 # testdata/fuzz runs with every `go test`; these explore beyond it, briefly
@@ -143,6 +161,34 @@ $(HELM):
 chart-test: $(HELM) $(STATICCHECK) debian-packages
 	cd charts/test && go vet ./... && $(STATICCHECK) ./...
 	cd charts/test && HELM=$(HELM) STRIPE_EXPORTER_REQUIRE_TOOLS=1 go test -count=1 ./...
+
+# remove_all_sd leaves out the cloud service discoveries (Kubernetes, AWS,
+# ...), which the tests do not use, to shorten the build; static, file and
+# HTTP discovery stay. Without the builtinassets tag the web UI is read from
+# disk, so there is none; the API, which the tests use, does not need it.
+# The version is stamped for `prometheus --version`, which the tests read.
+PROMETHEUS3_INSTALL = GOBIN=$(@D) go install -tags remove_all_sd \
+	-ldflags '-X github.com/prometheus/common/version.Version=$(PROMETHEUS3_RELEASE)'
+$(PROMETHEUS3):
+	$(PROMETHEUS3_INSTALL) github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS3_VERSION)
+$(PROMTOOL3):
+	$(PROMETHEUS3_INSTALL) github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS3_VERSION)
+
+# Alertmanager embeds its web UI from ui/app/dist, which npm builds and the
+# Go module does not hold, so go install stops at the missing files. It is
+# built from a copy of the module with one placeholder file there instead
+# (go build refuses overlays of the module cache); the API, which the tests
+# use, needs no UI.
+$(ALERTMANAGER3):
+	rm -rf $(@D)/src
+	mkdir -p $(@D)
+	cp -R "$$(go mod download -json github.com/prometheus/alertmanager@$(ALERTMANAGER3_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p')" $(@D)/src
+	chmod -R u+w $(@D)/src
+	mkdir -p $(@D)/src/ui/app/dist
+	echo "The web UI was not built: its assets come from npm, not the Go module." >$(@D)/src/ui/app/dist/ui-not-built.txt
+	cd $(@D)/src && go build -buildvcs=false -o $@ \
+		-ldflags '-X github.com/prometheus/common/version.Version=$(ALERTMANAGER3_VERSION:v%=%)' ./cmd/alertmanager
+	rm -rf $(@D)/src
 
 debian-packages:
 	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \

@@ -170,6 +170,30 @@ func TestMonitoringStack(t *testing.T) {
 		}
 	})
 
+	t.Run("request latency arrives as a native histogram", func(t *testing.T) {
+		const balance = `{job="stripe",endpoint="balance"}`
+		r := query(t, prom, `stripe_api_request_duration_seconds`+balance)
+		if len(r) != 1 || len(r[0].Histogram) != 2 {
+			t.Fatalf("stripe_api_request_duration_seconds%s = %+v, want one native histogram", balance, r)
+		}
+		var h struct {
+			Count   string            `json:"count"`
+			Buckets []json.RawMessage `json:"buckets"`
+		}
+		err := json.Unmarshal(r[0].Histogram[1], &h)
+		if count, _ := strconv.ParseFloat(h.Count, 64); err != nil || count == 0 || len(h.Buckets) == 0 {
+			t.Errorf("native histogram %s (%v): want observations in buckets", r[0].Histogram[1], err)
+		}
+		// Only scrapes call the balance endpoint, and a scrape observes its
+		// calls before it answers, so each scraped histogram counts what the
+		// request counter of the same scrape counts.
+		agree := `histogram_count(stripe_api_request_duration_seconds` + balance + `)
+		  == on (job, instance) sum by (job, instance) (stripe_api_requests_total` + balance + `)`
+		if r := query(t, prom, agree); len(r) != 1 {
+			t.Errorf("the native histogram's count differs from the balance requests counted: %s = %+v", agree, r)
+		}
+	})
+
 	t.Run("promtool check metrics on a real scrape", func(t *testing.T) {
 		body := exportertest.Get(t, exporter.URL+"/metrics", nil)
 		cmd := exec.Command(promtool, "check", "metrics")
@@ -334,6 +358,7 @@ receivers:
 // startPrometheus runs Prometheus with dashboards/prometheus.yml, changed
 // only where a test must: addresses, and intervals, `for` durations and the
 // stale-activity threshold cut to seconds so alerts fire within the test.
+// It also scrapes native histograms, as users who want them would.
 func startPrometheus(t *testing.T, prometheus, dir, exporterAddr, amURL string) string {
 	t.Helper()
 	var cfg map[string]any
@@ -372,6 +397,16 @@ func startPrometheus(t *testing.T, prometheus, dir, exporterAddr, amURL string) 
 		rules = append(rules, path)
 	}
 	cfg["rule_files"] = rules
+	// Prometheus 3.8 and later scrape native histograms when the job says
+	// so, and keep the classic buckets too only when asked. Before, a
+	// feature flag turns them on instead (their config refuses the key),
+	// and Debian's 2.42 can keep only the native histogram.
+	var flags []string
+	major, minor := prometheusVersion(t, prometheus)
+	nativeInConfig := major > 3 || major == 3 && minor >= 8
+	if !nativeInConfig {
+		flags = append(flags, "--enable-feature=native-histograms")
+	}
 	found := false
 	for _, sc := range cfg["scrape_configs"].([]any) {
 		m := sc.(map[any]any)
@@ -380,24 +415,48 @@ func startPrometheus(t *testing.T, prometheus, dir, exporterAddr, amURL string) 
 			m["scrape_interval"] = "1s"
 			m["scrape_timeout"] = "1s"
 			m["static_configs"] = []any{map[string]any{"targets": []string{exporterAddr}}}
+			if nativeInConfig {
+				m["scrape_native_histograms"] = true
+				m["always_scrape_classic_histograms"] = true
+			}
 		}
 	}
 	if !found {
 		t.Fatal(`dashboards/prometheus.yml has no "stripe" job`)
 	}
-	return runPrometheus(t, prometheus, dir, cfg)
+	return runPrometheus(t, prometheus, dir, cfg, flags...)
 }
 
-// runPrometheus writes cfg into dir, runs Prometheus with it on a free port
-// of 127.0.0.1, and returns its URL once it is ready.
-func runPrometheus(t *testing.T, prometheus, dir string, cfg map[string]any) string {
+var versionRE = regexp.MustCompile(`version ((\d+)\.(\d+)\.\S+)`)
+
+// prometheusVersion returns the major and minor version that `prometheus
+// --version` prints, and logs the version, which tells what a run tested.
+func prometheusVersion(t *testing.T, prometheus string) (major, minor int) {
+	t.Helper()
+	out, err := exec.Command(prometheus, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --version: %v\n%s", prometheus, err, out)
+	}
+	m := versionRE.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("%s --version names no version (built without -X github.com/prometheus/common/version.Version=...?):\n%s", prometheus, out)
+	}
+	t.Logf("%s is Prometheus %s", prometheus, m[1])
+	major, _ = strconv.Atoi(string(m[2]))
+	minor, _ = strconv.Atoi(string(m[3]))
+	return major, minor
+}
+
+// runPrometheus writes cfg into dir, runs Prometheus with it and flags on a
+// free port of 127.0.0.1, and returns its URL once it is ready.
+func runPrometheus(t *testing.T, prometheus, dir string, cfg map[string]any, flags ...string) string {
 	t.Helper()
 	path := filepath.Join(dir, "prometheus.yml")
 	writeYAML(t, path, cfg)
-	return startServer(t, prometheus,
-		"--config.file="+path,
-		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-	)
+	return startServer(t, prometheus, append([]string{
+		"--config.file=" + path,
+		"--storage.tsdb.path=" + filepath.Join(dir, "tsdb"),
+	}, flags...)...)
 }
 
 // dashboardQueries returns every panel query and template variable query
@@ -440,6 +499,9 @@ func substitute(q string) string {
 type sample struct {
 	Metric map[string]string `json:"metric"`
 	Value  [2]any            `json:"value"`
+	// Histogram, [time, histogram], is there instead of Value for a
+	// native histogram.
+	Histogram []json.RawMessage `json:"histogram"`
 }
 
 func (s sample) value() float64 {
