@@ -3,9 +3,13 @@
 # needs only Go, and changing a pin installs the new version.
 STRIPE_MOCK_VERSION := v0.203.0
 STATICCHECK_VERSION := v0.8.2
+# GoReleaser (with nFPM inside) builds the release archives and packages; only
+# the release and package targets need it, so `make tools` leaves it out.
+GORELEASER_VERSION := v2.15.1
 
 STRIPE_MOCK := $(CURDIR)/.tools/stripe-mock-$(STRIPE_MOCK_VERSION)/stripe-mock
 STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+GORELEASER := $(CURDIR)/.tools/goreleaser-$(GORELEASER_VERSION)/goreleaser
 
 # The end-to-end tests run Debian's Prometheus and Alertmanager; the load
 # test runs wrk.
@@ -106,6 +110,9 @@ $(STRIPE_MOCK):
 $(STATICCHECK):
 	GOBIN=$(@D) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+$(GORELEASER):
+	GOBIN=$(@D) go install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
 debian-packages:
 	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
@@ -151,3 +158,4 @@ image:
 
 image-test: $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) VERSION=$(VERSION) ./scripts/image-test $(IMAGE_BUILD_ARGS)
+
