@@ -126,7 +126,7 @@ demo: build $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/demo
 
 clean:
-	rm -rf .tools stripe_exporter
+	rm -rf .tools stripe_exporter dist
 
 # Container image (Dockerfile). `make image` builds it with buildah from the
 # real bases (docker.io/library/golang, gcr.io/distroless/static-debian12);
@@ -159,3 +159,20 @@ image:
 image-test: $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) VERSION=$(VERSION) ./scripts/image-test $(IMAGE_BUILD_ARGS)
 
+# Release archives and .deb/.rpm packages (.goreleaser.yaml) into dist/.
+# release-snapshot builds every platform from the current commit and
+# publishes nothing; package-test, run by CI, then checks them and installs
+# the .deb on this machine, as root (scripts/package-test).
+.PHONY: release-snapshot package-test
+
+# GoReleaser asks git for the remote's URL and, in a clone without a remote,
+# leaves out the commit and its date too; it is given the project's then.
+NO_REMOTE_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
+	GIT_CONFIG_KEY_0=remote.origin.url \
+	GIT_CONFIG_VALUE_0=https://github.com/stripe-exporter/stripe_exporter.git)
+
+release-snapshot: $(GORELEASER)
+	$(NO_REMOTE_ENV) $(GORELEASER) release --snapshot --clean
+
+package-test: release-snapshot $(STRIPE_MOCK)
+	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/package-test
