@@ -5,6 +5,9 @@ STRIPE_MOCK_VERSION := v0.203.0
 STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
 HELM_VERSION := v3.22.0
+# GoReleaser (with nFPM inside) builds the release archives and packages; only
+# the release and package targets need it, so `make tools` leaves it out.
+GORELEASER_VERSION := v2.15.1
 # The Go vulnerability database as of 2026-11-05, the date in the version of
 # the golang.org/x/vulndb module, which carries its OSV entries. To bump it,
 # set the version that `go list -m golang.org/x/vulndb@latest` prints.
@@ -15,6 +18,7 @@ STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 GOVULNCHECK := $(CURDIR)/.tools/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
 VULNDB := $(CURDIR)/.tools/vulndb-$(VULNDB_VERSION)
 HELM := $(CURDIR)/.tools/helm-$(HELM_VERSION)/helm
+GORELEASER := $(CURDIR)/.tools/goreleaser-$(GORELEASER_VERSION)/goreleaser
 
 # Prometheus 3 and Alertmanager for `make e2e-prometheus3`, built from source.
 # Module v0.316.0 is Prometheus 3.16.0. The folders are not named
@@ -190,6 +194,9 @@ $(ALERTMANAGER3):
 		-ldflags '-X github.com/prometheus/common/version.Version=$(ALERTMANAGER3_VERSION:v%=%)' ./cmd/alertmanager
 	rm -rf $(@D)/src
 
+$(GORELEASER):
+	GOBIN=$(@D) go install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
 debian-packages:
 	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
@@ -203,7 +210,7 @@ demo: build $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/demo
 
 clean:
-	rm -rf .tools stripe_exporter
+	rm -rf .tools stripe_exporter dist
 
 # Container image (Dockerfile). `make image` builds it with buildah from the
 # real bases (docker.io/library/golang, gcr.io/distroless/static-debian12);
@@ -235,3 +242,32 @@ image:
 
 image-test: $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) VERSION=$(VERSION) ./scripts/image-test $(IMAGE_BUILD_ARGS)
+
+# Release archives and .deb/.rpm packages (.goreleaser.yaml) into dist/.
+# release-snapshot builds every platform from the current commit and
+# publishes nothing; package-test, run by CI, then checks them and installs
+# the .deb on this machine, as root (scripts/package-test).
+.PHONY: release-snapshot package-test
+
+# GoReleaser asks git for the remote's URL and, in a clone without a remote,
+# leaves out the commit and its date too; it is given the project's then.
+NO_REMOTE_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
+	GIT_CONFIG_KEY_0=remote.origin.url \
+	GIT_CONFIG_VALUE_0=https://github.com/stripe-exporter/stripe_exporter.git)
+
+release-snapshot: $(GORELEASER)
+	$(NO_REMOTE_ENV) $(GORELEASER) release --snapshot --clean
+
+# CI's check builds for linux/amd64 only: the five other targets would add
+# about 15 CPU-minutes to a cold CI run (docs/performance.md).
+PACKAGE_TEST_TARGETS := -e 's/^    goos: \[linux, darwin, windows\]$$/    goos: [linux]/' \
+	-e 's/^    goarch: \[amd64, arm64\]$$/    goarch: [amd64]/'
+
+package-test: $(GORELEASER) $(STRIPE_MOCK)
+	@sed $(PACKAGE_TEST_TARGETS) .goreleaser.yaml >.goreleaser.package-test.yaml
+	@grep -qx '    goos: \[linux\]' .goreleaser.package-test.yaml && \
+		grep -qx '    goarch: \[amd64\]' .goreleaser.package-test.yaml || \
+		{ echo "package-test: cannot find the targets in .goreleaser.yaml"; rm -f .goreleaser.package-test.yaml; exit 1; }
+	$(NO_REMOTE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml; \
+		status=$$?; rm -f .goreleaser.package-test.yaml; exit $$status
+	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/package-test
