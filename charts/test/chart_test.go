@@ -92,6 +92,7 @@ func TestFullValues(t *testing.T) {
 		"--collector.payouts",
 		"--collector.balance-activity",
 		"--discovery.enabled",
+		"--probe.rate-limit-share=0.9",
 		"--web.config.file=/etc/stripe-exporter/web/web.yml",
 		"--stripe.rate-limit=50",
 		"--log.format=json",
