@@ -311,9 +311,12 @@ func TestLoadOverMaxRequests(t *testing.T) {
 	if ok, min := r.requests-r.non2xx, 40; ok < min {
 		t.Errorf("%d scrapes succeeded, want at least %d; wrk:\n%s", ok, min, r.output)
 	}
-	// Most answers are 503s, which must not wait for Stripe.
-	if r.non2xx < r.requests/2 || r.latencyP50 >= delay/5 {
-		t.Errorf("median latency %v with %d of %d answers 503, want most answered 503 in under %v; wrk:\n%s", r.latencyP50, r.non2xx, r.requests, delay/5, r.output)
+	// Most answers are 503s, which must not wait for Stripe: one that
+	// queued for a slot would take at least one Stripe answer (delay). The
+	// bound is that behaviour, not a speed goal, so a loaded machine's
+	// slower answers do not fail it.
+	if r.non2xx < r.requests/2 || r.latencyP50 >= delay {
+		t.Errorf("median latency %v with %d of %d answers 503, want most answered 503 in under %v, before Stripe could answer; wrk:\n%s", r.latencyP50, r.non2xx, r.requests, delay, r.output)
 	}
 
 	// Scrapes wrk left in flight give their slots back once the
