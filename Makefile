@@ -16,13 +16,20 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 BRANCH   ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null)
+# Builds are reproducible: the same commit gives the same binary and image
+# wherever and whenever it is built, so the build time stamped in is the
+# commit's (SOURCE_DATE_EPOCH, as reproducible-builds.org defines it) and the
+# build user a fixed name rather than who ran make where.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+BUILD_DATE := $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y%m%d-%H:%M:%S)
+BUILD_USER ?= stripe_exporter
 VERSION_PKG := github.com/prometheus/common/version
 LDFLAGS := -s -w \
 	-X $(VERSION_PKG).Version=$(VERSION) \
 	-X $(VERSION_PKG).Revision=$(REVISION) \
 	-X $(VERSION_PKG).Branch=$(BRANCH) \
-	-X $(VERSION_PKG).BuildUser=$(shell id -un)@$(shell hostname) \
-	-X $(VERSION_PKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
+	-X $(VERSION_PKG).BuildUser=$(BUILD_USER) \
+	-X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
 
 GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
@@ -30,8 +37,11 @@ GO_FILES = $(shell find . -name '*.go' -not -path './.tools/*')
 
 all: test build
 
+# -buildvcs=false: the revision is stamped above already, and VCS stamping
+# would make a build from a checkout differ from one without .git (the
+# image's, whose build context leaves .git out).
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o stripe_exporter .
+	CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o stripe_exporter .
 
 # The test command: formatting, vet, staticcheck, every package's tests with
 # the race detector (the stripe-mock conformance, fault and load tests
