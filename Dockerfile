@@ -1,28 +1,32 @@
 # The stripe_exporter container image: a static binary on distroless, run as
-# the non-root user 65532.
+# the non-root user 65532, for linux/amd64 and linux/arm64.
 #
-#   make image                      # buildah, with the version stamped in
+#   make image                      # buildah, both platforms, version stamped in
 #   docker build -t stripe_exporter \
 #     --build-arg VERSION=$(git describe --tags --always --dirty) \
 #     --build-arg REVISION=$(git rev-parse HEAD) .
 #
 # The bases are build arguments so that CI (scripts/image-test) can supply
-# locally built stand-ins instead of pulling them; everything else runs as it
-# does for users. Names are fully qualified, as buildah and podman need them.
-ARG GO_IMAGE=docker.io/library/golang:1.26-bookworm
-ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
+# locally built stand-ins instead of pulling them, and so that a mirror can
+# be used; everything else runs as it does for users. Names are fully
+# qualified, as buildah and podman need them.
+#
+# The defaults are pinned to the digest of each tag's multi-arch index, so
+# that rebuilding a commit uses the same bases whatever the tags point at
+# later: golang:1.26.9-bookworm as of 9 October 2026, distroless
+# static-debian12:nonroot as of 26 August to 9 October 2026, both taken on
+# 2 December 2026 from public Dockerfiles that pin them (no registry could be
+# asked). How to update them: README.md, Container.
+ARG GO_IMAGE=docker.io/library/golang:1.26.9-bookworm@sha256:d9c68c2c51161e12fd77e4c6320687c9cd86e1af1e3ad6e6cd63ff970641453c
+ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 
 # The builder runs on the build machine's platform and cross-compiles for the
 # target one (docker buildx build --platform linux/arm64 ...), no emulation.
 FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
 WORKDIR /src
 
-# Modules first, so this layer stays cached until go.mod or go.sum change.
 # GOPROXY: a module mirror, if the default proxy.golang.org is not reachable.
 ARG GOPROXY
-COPY go.mod go.sum ./
-RUN ["go", "mod", "download"]
-
 COPY . .
 
 # What `make build` stamps into the binary (github.com/prometheus/common/version).
@@ -33,8 +37,12 @@ ARG BUILD_USER=container
 ARG BUILD_DATE=
 ARG TARGETOS
 ARG TARGETARCH
-RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-	go build -trimpath -o /out/stripe_exporter \
+# The module and build caches are cache mounts, kept by the builder between
+# builds and never in the image, so a rebuild compiles only what changed;
+# the binary is the same either way.
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+	CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
+	go build -trimpath -buildvcs=false -o /out/stripe_exporter \
 	-ldflags "-s -w \
 	-X github.com/prometheus/common/version.Version=${VERSION} \
 	-X github.com/prometheus/common/version.Revision=${REVISION} \
@@ -44,7 +52,8 @@ RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
 	.
 
 # distroless/static: CA certificates, tzdata, /etc/passwd with nonroot
-# (65532), no shell, no package manager.
+# (65532), no shell, no package manager. This stage has no RUN, so building it
+# for another platform needs no emulation.
 FROM ${RUNTIME_IMAGE}
 ARG VERSION=dev
 ARG REVISION=
