@@ -13,11 +13,12 @@
 #
 # The defaults are pinned to the digest of each tag's multi-arch index, so
 # that rebuilding a commit uses the same bases whatever the tags point at
-# later: golang:1.26.9-bookworm as of 9 October 2026, distroless
+# later: golang:1.27.2-bookworm as of 9 October 2026, distroless
 # static-debian12:nonroot as of 26 August to 9 October 2026, both taken on
 # 2 December 2026 from public Dockerfiles that pin them (no registry could be
-# asked). How to update them: README.md, Container.
-ARG GO_IMAGE=docker.io/library/golang:1.26.9-bookworm@sha256:d9c68c2c51161e12fd77e4c6320687c9cd86e1af1e3ad6e6cd63ff970641453c
+# asked, and none of them pinned a golang:1.27.3 yet). How to update them:
+# README.md, Container.
+ARG GO_IMAGE=docker.io/library/golang:1.27.2-bookworm@sha256:5cf287a799e6b94384bad13d16b14904c531f51ba65792237e122ce42b392f61
 ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 
 # The builder runs on the build machine's platform and cross-compiles for the
@@ -39,9 +40,11 @@ ARG TARGETOS
 ARG TARGETARCH
 # The module and build caches are cache mounts, kept by the builder between
 # builds and never in the image, so a rebuild compiles only what changed;
-# the binary is the same either way.
+# the binary is the same either way. GOTOOLCHAIN=auto (the golang image sets
+# local) builds with the Go that go.mod names when the base's is older: the go
+# command fetches it from GOPROXY and checks it against the checksum database.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-	CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
+	CGO_ENABLED=0 GOTOOLCHAIN=auto GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
 	go build -trimpath -buildvcs=false -o /out/stripe_exporter \
 	-ldflags "-s -w \
 	-X github.com/prometheus/common/version.Version=${VERSION} \

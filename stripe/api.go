@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sdk "github.com/stripe/stripe-go/v85"
 	"golang.org/x/time/rate"
@@ -647,20 +648,20 @@ func (c *APIClient) newError(endpoint string, resp *response, err error) *Error 
 	e := &Error{Endpoint: endpoint, Status: resp.status, RequestID: resp.requestID}
 	var se *sdk.Error
 	if errors.As(err, &se) {
-		e.Type = c.secret.withhold("error type", string(se.Type))
-		e.Code = c.secret.withhold("error code", string(se.Code))
-		e.Message = c.secret.withhold("error message", se.Msg)
+		e.Type = cut(c.secret.withhold("error type", string(se.Type)))
+		e.Code = cut(c.secret.withhold("error code", string(se.Code)))
+		e.Message = cut(c.secret.withhold("error message", se.Msg))
 		if se.RequestID != "" {
 			e.RequestID = se.RequestID
 		}
 	} else {
-		msg := c.secret.withhold("error", bodySample.ReplaceAllString(err.Error(), "): "))
+		msg := cut(c.secret.withhold("error", bodySample.ReplaceAllString(err.Error(), "): ")))
 		if fix := permanentFailure(err); fix != "" {
 			msg = fix + ": " + msg
 		}
 		e.Err = redactedError{msg: msg, err: err}
 	}
-	e.RequestID = c.secret.withhold("request ID", e.RequestID)
+	e.RequestID = cut(c.secret.withhold("request ID", e.RequestID))
 	// Fields that each hold too little of the key may hold enough side
 	// by side, where the error's text joins them.
 	if c.secret.in(e.Error()) {
@@ -674,6 +675,25 @@ func (c *APIClient) newError(endpoint string, resp *response, err error) *Error 
 		}
 	}
 	return e
+}
+
+// maxErrorField bounds each field of an error's text. A proxy or a broken
+// answer can put up to a body's limit (8 MiB) into one, such as an error
+// body without Stripe's "error" object, which the SDK quotes whole; the
+// text goes into log lines.
+const maxErrorField = 512
+
+// cut shortens s to maxErrorField bytes, on a character boundary, and says
+// how much was left out. Cutting after withholding the key cannot reveal it.
+func cut(s string) string {
+	if len(s) <= maxErrorField {
+		return s
+	}
+	n := maxErrorField
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", s[:n], len(s)-n)
 }
 
 // bodySample matches the start of the body that the SDK quotes when it

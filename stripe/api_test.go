@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	sdk "github.com/stripe/stripe-go/v85"
 
@@ -1182,6 +1183,39 @@ func TestErrorText(t *testing.T) {
 	e := &Error{Endpoint: EndpointBalance, Err: context.DeadlineExceeded}
 	if !errors.Is(e, context.DeadlineExceeded) {
 		t.Error("an *Error does not unwrap to its cause")
+	}
+}
+
+// TestLongErrorTextIsCut: an error body can be megabytes long; each field
+// of the error's text, which goes into log lines, is cut short.
+func TestLongErrorTextIsCut(t *testing.T) {
+	long := "x" + strings.Repeat("é", 512*1024) // two bytes a character, from an odd offset
+	for _, tc := range []struct {
+		name, body string
+	}{
+		{"message", stripetest.ErrorBody("invalid_request_error", "", long)},
+		{"type and code", stripetest.ErrorBody(long, long, "bad")},
+		{"no error object", `{"detail": "` + long + `"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := stripetest.New(t)
+			fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 400, Body: tc.body})
+			c := newTestClient(t, fake.URL, 0, nil)
+			_, err := c.Balance(testContext(t), "")
+			if err == nil {
+				t.Fatal("Balance succeeded; want the 400")
+			}
+			text := err.Error()
+			if len(text) > 4*maxErrorField {
+				t.Errorf("error text is %d bytes long; want each field cut to %d", len(text), maxErrorField)
+			}
+			if !utf8.ValidString(text) {
+				t.Error("error text was cut through a character")
+			}
+			if !strings.Contains(text, "éé... (") || !strings.Contains(text, " more bytes)") {
+				t.Errorf("error text %.200q... does not keep the start and say how much was cut", text)
+			}
+		})
 	}
 }
 
