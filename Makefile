@@ -11,7 +11,7 @@ export GOTOOLCHAIN := go$(shell sed -n 's/^go //p' go.mod)
 STRIPE_MOCK_VERSION := v0.203.0
 STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
-HELM_VERSION := v3.22.0
+HELM_VERSION := v4.3.2
 # GoReleaser (with nFPM inside) builds the release archives and packages; only
 # the release and package targets need it, so `make tools` leaves it out.
 GORELEASER_VERSION := v2.15.1
@@ -175,7 +175,7 @@ $(VULNDB):
 	mv $@.tmp $@
 
 $(HELM):
-	GOBIN=$(@D) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	GOBIN=$(@D) go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 
 # The Helm chart (charts/stripe-exporter) rendered and checked by its own Go
 # module, charts/test, which keeps the Kubernetes and Prometheus Operator
