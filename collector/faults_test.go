@@ -4,17 +4,12 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
 	stdlog "log"
 	"maps"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -101,7 +96,7 @@ type faultEnv struct {
 	// resolver, when set, resolves names for dials while the fault lasts.
 	resolver func() *net.Resolver
 
-	reset *faultResetServer
+	reset *stripetest.ConnServer
 	dns   *stripetest.DNS
 }
 
@@ -199,23 +194,23 @@ func TestFaults(t *testing.T) {
 		{
 			name: "connection reset mid-body",
 			setup: func(t *testing.T, e *faultEnv) {
-				e.reset = startFaultResetServer(t)
-				e.url = "http://" + e.reset.addr
+				e.reset = stripetest.NewConnServer(t, faultReset)
+				e.url = "http://" + e.reset.Addr
 			},
 			// The status line and headers arrived, so each attempt has a
 			// code; the connection failed in the body, which is retried.
 			code: "200", requests: 1 + faultMaxRetries,
 			logs: []string{"connection reset by peer", "request_id=req_reset"},
 			check: func(t *testing.T, e *faultEnv) {
-				if n := e.reset.served.Load(); n != 1+faultMaxRetries {
-					t.Errorf("reset server answered %d requests, want %d", n, 1+faultMaxRetries)
+				if n := e.reset.Conns(); n != 1+faultMaxRetries {
+					t.Errorf("reset server got %d connections, want %d", n, 1+faultMaxRetries)
 				}
 			},
 		},
 		{
 			name: "TLS handshake: untrusted certificate",
 			setup: func(t *testing.T, e *faultEnv) {
-				cert := faultUntrustedCert(t)
+				cert, _ := stripetest.Certificate(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 				srv := faultTLSServer(t, http.NotFoundHandler(), &cert)
 				e.url = srv.URL
 				e.useTLSFront(t)
@@ -797,74 +792,16 @@ func faultTLSServer(t *testing.T, h http.Handler, cert *tls.Certificate) *httpte
 	return s
 }
 
-// faultUntrustedCert is a self-signed certificate for 127.0.0.1 that the
-// client does not trust.
-func faultUntrustedCert(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "untrusted fake Stripe"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-// faultResetServer reads each request, answers 200 with a Content-Length
-// longer than the half of a balance it sends, and resets the connection.
-type faultResetServer struct {
-	addr   string
-	served atomic.Int64
-}
-
-func startFaultResetServer(t *testing.T) *faultResetServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &faultResetServer{addr: ln.Addr().String()}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { s.serve(c.(*net.TCPConn)) })
-		}
-	})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		wg.Wait()
-	})
-	return s
-}
-
-func (s *faultResetServer) serve(c *net.TCPConn) {
-	defer func() {
-		// Linger 0: Close sends a reset, not an orderly end.
-		_ = c.SetLinger(0)
-		_ = c.Close()
-	}()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+// faultReset reads a request, answers 200 with a Content-Length longer than
+// the half of a balance it sends, and resets the connection.
+func faultReset(c net.Conn) {
+	// Linger 0: Close sends a reset, not an orderly end.
+	defer func() { _ = c.(*net.TCPConn).SetLinger(0) }()
 	req, err := http.ReadRequest(bufio.NewReader(c))
 	if err != nil {
 		return
 	}
 	_, _ = io.Copy(io.Discard, req.Body)
-	s.served.Add(1)
 	_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nRequest-Id: req_reset\r\nContent-Length: %d\r\n\r\n%s",
 		len(faultGoodBody)+1000, faultGoodBody[:len(faultGoodBody)/2])
 }

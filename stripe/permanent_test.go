@@ -2,15 +2,10 @@ package stripe
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,38 +50,6 @@ func newCountedServer(t *testing.T, tlsOn bool, cert *tls.Certificate) *countedS
 	}
 	t.Cleanup(s.Close)
 	return s
-}
-
-// expiredCert is a self-signed certificate for 127.0.0.1 that expired an
-// hour ago, and a pool that trusts it.
-func expiredCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "expired fake Stripe"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:             time.Now().Add(-48 * time.Hour),
-		NotAfter:              time.Now().Add(-time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
 }
 
 // trustingTransport trusts roots, and dials addr whatever the URL's host.
@@ -134,7 +97,7 @@ func TestPermanentFailuresNotRetried(t *testing.T) {
 		{
 			name: "expired certificate",
 			setup: func(t *testing.T) (string, http.RoundTripper, func() int) {
-				cert, roots := expiredCert(t)
+				cert, roots := stripetest.Certificate(t, time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
 				s := newCountedServer(t, true, &cert)
 				return s.URL, trustingTransport(roots, s.Listener.Addr().String()), func() int { return int(s.conns.Load()) }
 			},
