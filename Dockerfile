@@ -26,7 +26,8 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c8918
 FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
 WORKDIR /src
 
-# GOPROXY: a module mirror, if the default proxy.golang.org is not reachable.
+# GOPROXY: a module mirror, if the default proxy.golang.org is not reachable;
+# it must also serve golang.org/toolchain (see GOTOOLCHAIN below).
 ARG GOPROXY
 COPY . .
 

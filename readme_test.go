@@ -114,3 +114,33 @@ func TestREADMEMetricsMatchCode(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsNameGoModsGo: the README and CONTRIBUTING.md tell users which Go
+// to export; it must be the one go.mod requires.
+func TestDocsNameGoModsGo(t *testing.T) {
+	mod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	want := string(m[1])
+	mention := regexp.MustCompile(`GOTOOLCHAIN=go(\d+\.\d+\.\d+)|builds\s+with\s+Go\s+(\d+\.\d+\.\d+)`)
+	for _, doc := range []string{"README.md", "CONTRIBUTING.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := mention.FindAllStringSubmatch(string(b), -1)
+		if len(found) == 0 {
+			t.Errorf("%s does not say which Go to export", doc)
+		}
+		for _, f := range found {
+			if got := f[1] + f[2]; got != want {
+				t.Errorf("%s names Go %s (%q); go.mod requires %s", doc, got, f[0], want)
+			}
+		}
+	}
+}

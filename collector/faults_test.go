@@ -245,7 +245,7 @@ func TestFaults(t *testing.T) {
 				e.url = "http://stripe.invalid"
 			},
 			code: "none", requests: 1,
-			logs:  []string{"host name is not found in DNS: check --stripe.api-url, and the host's DNS resolver", "lookup stripe.invalid", "no such host"},
+			logs:  []string{"host name is not found in DNS: check --stripe.api-url, and this machine's DNS resolver", "lookup stripe.invalid", "no such host"},
 			check: func(t *testing.T, e *faultEnv) { faultCheckDNS(t, e.dns) },
 		},
 		{

@@ -663,9 +663,20 @@ func (c *APIClient) newError(endpoint string, resp *response, err error) *Error 
 	}
 	e.RequestID = cut(c.secret.withhold("request ID", e.RequestID))
 	// Fields that each hold too little of the key may hold enough side
-	// by side, where the error's text joins them.
-	if c.secret.in(e.Error()) {
-		for field, text := range map[string]*string{"error type": &e.Type, "error code": &e.Code, "error message": &e.Message, "request ID": &e.RequestID} {
+	// by side, where the error's text joins them. The placeholders of
+	// fields already withheld are left out of that text: their own words
+	// could join a neighbour's into a run of the key.
+	joined := *e
+	for field, text := range joined.answerFields() {
+		if *text == withheld(field) {
+			*text = ""
+		}
+	}
+	if joined.Err != nil && joined.Err.Error() == withheld("error") {
+		joined.Err = nil
+	}
+	if c.secret.in(joined.Error()) {
+		for field, text := range e.answerFields() {
 			if *text != "" {
 				*text = withheld(field)
 			}
@@ -694,6 +705,12 @@ func cut(s string) string {
 		n--
 	}
 	return fmt.Sprintf("%s... (%d more bytes)", s[:n], len(s)-n)
+}
+
+// answerFields are the fields of e whose text comes from the answer, by the
+// name a withheld one is shown with.
+func (e *Error) answerFields() map[string]*string {
+	return map[string]*string{"error type": &e.Type, "error code": &e.Code, "error message": &e.Message, "request ID": &e.RequestID}
 }
 
 // bodySample matches the start of the body that the SDK quotes when it

@@ -1186,20 +1186,25 @@ func TestErrorText(t *testing.T) {
 	}
 }
 
-// TestLongErrorTextIsCut: an error body can be megabytes long; each field
-// of the error's text, which goes into log lines, is cut short.
+// TestLongErrorTextIsCut: an error body or a header can be megabytes long;
+// each field of the error's text, which goes into log lines, is cut short.
 func TestLongErrorTextIsCut(t *testing.T) {
 	long := "x" + strings.Repeat("é", 512*1024) // two bytes a character, from an odd offset
 	for _, tc := range []struct {
-		name, body string
+		name, body, requestID, want string
 	}{
-		{"message", stripetest.ErrorBody("invalid_request_error", "", long)},
-		{"type and code", stripetest.ErrorBody(long, long, "bad")},
-		{"no error object", `{"detail": "` + long + `"}`},
+		{name: "message", body: stripetest.ErrorBody("invalid_request_error", "", long), want: "éé... ("},
+		{name: "type and code", body: stripetest.ErrorBody(long, long, "bad"), want: "éé... ("},
+		{name: "no error object", body: `{"detail": "` + long + `"}`, want: "éé... ("},
+		{name: "request ID", body: stripetest.BadRequestBody, requestID: "req_" + strings.Repeat("7", 100_000), want: "[request req_777"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := stripetest.New(t)
-			fake.Script(stripetest.BalanceRoute(""), stripetest.Response{Status: 400, Body: tc.body})
+			resp := stripetest.Response{Status: 400, Body: tc.body}
+			if tc.requestID != "" {
+				resp.Header = http.Header{"Request-Id": {tc.requestID}}
+			}
+			fake.Script(stripetest.BalanceRoute(""), resp)
 			c := newTestClient(t, fake.URL, 0, nil)
 			_, err := c.Balance(testContext(t), "")
 			if err == nil {
@@ -1212,8 +1217,8 @@ func TestLongErrorTextIsCut(t *testing.T) {
 			if !utf8.ValidString(text) {
 				t.Error("error text was cut through a character")
 			}
-			if !strings.Contains(text, "éé... (") || !strings.Contains(text, " more bytes)") {
-				t.Errorf("error text %.200q... does not keep the start and say how much was cut", text)
+			if !strings.Contains(text, tc.want) || !strings.Contains(text, " more bytes)") {
+				t.Errorf("error text %.600q does not keep the start (%q) and say how much was cut", text, tc.want)
 			}
 		})
 	}

@@ -70,7 +70,7 @@ func permanentFailure(err error) string {
 	case errors.As(err, &verify), errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid):
 		return "the server's TLS certificate is not trusted: check --stripe.api-url, and that the CA bundle holds the certificate's issuer (a TLS-inspecting proxy's own CA, say)"
 	case errors.As(err, &dns) && dns.IsNotFound:
-		return "the API URL's host name is not found in DNS: check --stripe.api-url, and the host's DNS resolver"
+		return "the API URL's host name is not found in DNS: check --stripe.api-url, and this machine's DNS resolver"
 	case errors.Is(err, http.ErrSchemeMismatch):
 		return "the server speaks plain HTTP, not HTTPS: check --stripe.api-url (http:// for a plain-HTTP server such as stripe-mock)"
 	case tlsAnswer.MatchString(err.Error()):

@@ -130,7 +130,7 @@ func TestPermanentFailuresNotRetried(t *testing.T) {
 				tr := &http.Transport{DialContext: (&net.Dialer{Resolver: dns.Resolver()}).DialContext}
 				return "https://stripe.invalid", tr, nil
 			},
-			want: []string{"host name is not found in DNS: check --stripe.api-url, and the host's DNS resolver", "no such host"},
+			want: []string{"host name is not found in DNS: check --stripe.api-url, and this machine's DNS resolver", "no such host"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
