@@ -8,6 +8,9 @@ HELM_VERSION := v3.22.0
 # GoReleaser (with nFPM inside) builds the release archives and packages; only
 # the release and package targets need it, so `make tools` leaves it out.
 GORELEASER_VERSION := v2.15.1
+# syft writes the SBOMs of the release archives and of the image; only the
+# release, package and image targets need it.
+SYFT_VERSION := v1.57.2
 # The Go vulnerability database as of 2026-11-05, the date in the version of
 # the golang.org/x/vulndb module, which carries its OSV entries. To bump it,
 # set the version that `go list -m golang.org/x/vulndb@latest` prints.
@@ -19,6 +22,7 @@ GOVULNCHECK := $(CURDIR)/.tools/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
 VULNDB := $(CURDIR)/.tools/vulndb-$(VULNDB_VERSION)
 HELM := $(CURDIR)/.tools/helm-$(HELM_VERSION)/helm
 GORELEASER := $(CURDIR)/.tools/goreleaser-$(GORELEASER_VERSION)/goreleaser
+SYFT := $(CURDIR)/.tools/syft-$(SYFT_VERSION)/syft
 
 # Prometheus 3 and Alertmanager for `make e2e-prometheus3`, built from source.
 # Module v0.316.0 is Prometheus 3.16.0. The folders are not named
@@ -206,6 +210,12 @@ $(ALERTMANAGER3):
 
 $(GORELEASER):
 	GOBIN=$(@D) go install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
+# The version is stamped as syft's own release builds stamp it, so that each
+# SBOM names the syft that made it (a plain go install says "[not provided]").
+$(SYFT):
+	GOBIN=$(@D) go install -ldflags '-X main.version=$(SYFT_VERSION:v%=%)' \
+		github.com/anchore/syft/cmd/syft@$(SYFT_VERSION)
 
 debian-packages:
 	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \
