@@ -273,10 +273,10 @@ image-test: $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' VERSION=$(VERSION) \
 		SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./scripts/image-test $(IMAGE_BUILD_ARGS)
 
-# Release archives and .deb/.rpm packages (.goreleaser.yaml) into dist/.
-# release-snapshot builds every platform from the current commit and
-# publishes nothing; package-test, run by CI, then checks them and installs
-# the .deb on this machine, as root (scripts/package-test).
+# Release archives with their SBOMs and .deb/.rpm packages (.goreleaser.yaml)
+# into dist/. release-snapshot builds every platform from the current commit
+# and publishes nothing; package-test, run by CI, then checks them and
+# installs the .deb on this machine, as root (scripts/package-test).
 .PHONY: release-snapshot package-test
 
 # GoReleaser asks git for the remote's URL and, in a clone without a remote,
@@ -284,20 +284,22 @@ image-test: $(STRIPE_MOCK)
 NO_REMOTE_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
 	GIT_CONFIG_KEY_0=remote.origin.url \
 	GIT_CONFIG_VALUE_0=https://github.com/stripe-exporter/stripe_exporter.git)
+# GoReleaser runs syft from PATH for the SBOMs: the pinned one comes first.
+RELEASE_ENV = $(NO_REMOTE_ENV) PATH="$(dir $(SYFT)):$$PATH"
 
-release-snapshot: $(GORELEASER)
-	$(NO_REMOTE_ENV) $(GORELEASER) release --snapshot --clean
+release-snapshot: $(GORELEASER) $(SYFT)
+	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean
 
 # CI's check builds for linux/amd64 only: the five other targets would add
 # about 15 CPU-minutes to a cold CI run (docs/performance.md).
 PACKAGE_TEST_TARGETS := -e 's/^    goos: \[linux, darwin, windows\]$$/    goos: [linux]/' \
 	-e 's/^    goarch: \[amd64, arm64\]$$/    goarch: [amd64]/'
 
-package-test: $(GORELEASER) $(STRIPE_MOCK)
+package-test: $(GORELEASER) $(SYFT) $(STRIPE_MOCK)
 	@sed $(PACKAGE_TEST_TARGETS) .goreleaser.yaml >.goreleaser.package-test.yaml
 	@grep -qx '    goos: \[linux\]' .goreleaser.package-test.yaml && \
 		grep -qx '    goarch: \[amd64\]' .goreleaser.package-test.yaml || \
 		{ echo "package-test: cannot find the targets in .goreleaser.yaml"; rm -f .goreleaser.package-test.yaml; exit 1; }
-	$(NO_REMOTE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml; \
+	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml; \
 		status=$$?; rm -f .goreleaser.package-test.yaml; exit $$status
 	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/package-test
