@@ -235,10 +235,11 @@ clean:
 # Container image (Dockerfile). `make image` builds it with buildah from the
 # real bases (docker.io/library/golang, gcr.io/distroless/static-debian12,
 # pinned by digest in the Dockerfile) for every platform in IMAGE_PLATFORMS,
-# into the manifest list $(IMAGE):$(IMAGE_TAG) (scripts/build-image).
-# `make image-test`, run by CI, builds it from locally made stand-ins for the
-# bases, twice, and checks both builds are identical and that the image runs
-# against stripe-mock (scripts/image-test). Chroot isolation needs no OCI
+# into the manifest list $(IMAGE):$(IMAGE_TAG), with an SBOM of each platform's
+# image (scripts/build-image). `make image-test`, run by CI, builds it from
+# locally made stand-ins for the bases, twice, and checks both builds are
+# identical, that the SBOMs list what the binaries hold, and that the image
+# runs against stripe-mock (scripts/image-test). Chroot isolation needs no OCI
 # runtime (runc, crun); IMAGE_ISOLATION=oci uses one. --timestamp sets the
 # image's and its files' times to the commit's, for reproducibility. No
 # --layers (the image's history, and so its digest, differs with it): every
@@ -247,6 +248,8 @@ clean:
 IMAGE ?= stripe_exporter
 IMAGE_TAG ?= $(VERSION)
 IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
+# Where `make image` writes each platform image's SBOM (scripts/build-image).
+IMAGE_SBOM_DIR ?= dist
 IMAGE_ISOLATION ?= chroot
 IMAGE_BUILD_ARGS = \
 	--timestamp $(SOURCE_DATE_EPOCH) \
@@ -261,16 +264,16 @@ IMAGE_BUILD_ARGS = \
 
 .PHONY: image image-test
 
-image:
+image: $(SYFT)
 	@command -v buildah >/dev/null || { \
 		echo ">> installing buildah from Debian"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null; }
-	IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' ./scripts/build-image $(IMAGE):$(IMAGE_TAG) \
-		--isolation $(IMAGE_ISOLATION) $(IMAGE_BUILD_ARGS)
+	IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' SYFT=$(SYFT) IMAGE_SBOM_DIR=$(IMAGE_SBOM_DIR) \
+		./scripts/build-image $(IMAGE):$(IMAGE_TAG) --isolation $(IMAGE_ISOLATION) $(IMAGE_BUILD_ARGS)
 
-image-test: $(STRIPE_MOCK)
-	STRIPE_MOCK=$(STRIPE_MOCK) IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' VERSION=$(VERSION) \
+image-test: $(STRIPE_MOCK) $(SYFT)
+	STRIPE_MOCK=$(STRIPE_MOCK) SYFT=$(SYFT) IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' VERSION=$(VERSION) \
 		SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./scripts/image-test $(IMAGE_BUILD_ARGS)
 
 # Release archives with their SBOMs and .deb/.rpm packages (.goreleaser.yaml)
