@@ -15,6 +15,9 @@ HELM_VERSION := v4.3.2
 # GoReleaser (with nFPM inside) builds the release archives and packages; only
 # the release and package targets need it, so `make tools` leaves it out.
 GORELEASER_VERSION := v2.15.1
+# syft writes the SBOMs of the release archives and of the image; only the
+# release, package and image targets need it.
+SYFT_VERSION := v1.57.2
 # The Go vulnerability database as of 2026-11-05, the date in the version of
 # the golang.org/x/vulndb module, which carries its OSV entries. To bump it,
 # set the version that `go list -m golang.org/x/vulndb@latest` prints.
@@ -29,6 +32,7 @@ GOVULNCHECK := $(CURDIR)/.tools/govulncheck-$(GOVULNCHECK_VERSION)-$(GOTOOLCHAIN
 VULNDB := $(CURDIR)/.tools/vulndb-$(VULNDB_VERSION)
 HELM := $(CURDIR)/.tools/helm-$(HELM_VERSION)/helm
 GORELEASER := $(CURDIR)/.tools/goreleaser-$(GORELEASER_VERSION)/goreleaser
+SYFT := $(CURDIR)/.tools/syft-$(SYFT_VERSION)/syft
 
 # Prometheus 3 and Alertmanager for `make e2e-prometheus3`, built from source.
 # Module v0.316.0 is Prometheus 3.16.0. The folders are not named
@@ -218,6 +222,12 @@ $(ALERTMANAGER3):
 $(GORELEASER):
 	GOBIN=$(@D) go install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
+# The version is stamped as syft's own release builds stamp it, so that each
+# SBOM names the syft that made it (a plain go install says "[not provided]").
+$(SYFT):
+	GOBIN=$(@D) go install -ldflags '-X main.version=$(SYFT_VERSION:v%=%)' \
+		github.com/anchore/syft/cmd/syft@$(SYFT_VERSION)
+
 debian-packages:
 	@missing=; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
@@ -236,10 +246,11 @@ clean:
 # Container image (Dockerfile). `make image` builds it with buildah from the
 # real bases (docker.io/library/golang, gcr.io/distroless/static-debian12,
 # pinned by digest in the Dockerfile) for every platform in IMAGE_PLATFORMS,
-# into the manifest list $(IMAGE):$(IMAGE_TAG) (scripts/build-image).
-# `make image-test`, run by CI, builds it from locally made stand-ins for the
-# bases, twice, and checks both builds are identical and that the image runs
-# against stripe-mock (scripts/image-test). Chroot isolation needs no OCI
+# into the manifest list $(IMAGE):$(IMAGE_TAG), with an SBOM of each platform's
+# image (scripts/build-image). `make image-test`, run by CI, builds it from
+# locally made stand-ins for the bases, twice, and checks both builds are
+# identical, that the SBOMs list what the binaries hold, and that the image
+# runs against stripe-mock (scripts/image-test). Chroot isolation needs no OCI
 # runtime (runc, crun); IMAGE_ISOLATION=oci uses one. --timestamp sets the
 # image's and its files' times to the commit's, for reproducibility. No
 # --layers (the image's history, and so its digest, differs with it): every
@@ -248,6 +259,8 @@ clean:
 IMAGE ?= stripe_exporter
 IMAGE_TAG ?= $(VERSION)
 IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
+# Where `make image` writes each platform image's SBOM (scripts/build-image).
+IMAGE_SBOM_DIR ?= dist
 IMAGE_ISOLATION ?= chroot
 IMAGE_BUILD_ARGS = \
 	--timestamp $(SOURCE_DATE_EPOCH) \
@@ -262,22 +275,22 @@ IMAGE_BUILD_ARGS = \
 
 .PHONY: image image-test
 
-image:
+image: $(SYFT)
 	@command -v buildah >/dev/null || { \
 		echo ">> installing buildah from Debian"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null; }
-	IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' ./scripts/build-image $(IMAGE):$(IMAGE_TAG) \
-		--isolation $(IMAGE_ISOLATION) $(IMAGE_BUILD_ARGS)
+	IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' SYFT=$(SYFT) IMAGE_SBOM_DIR=$(IMAGE_SBOM_DIR) \
+		./scripts/build-image $(IMAGE):$(IMAGE_TAG) --isolation $(IMAGE_ISOLATION) $(IMAGE_BUILD_ARGS)
 
-image-test: $(STRIPE_MOCK)
-	STRIPE_MOCK=$(STRIPE_MOCK) IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' VERSION=$(VERSION) \
+image-test: $(STRIPE_MOCK) $(SYFT)
+	STRIPE_MOCK=$(STRIPE_MOCK) SYFT=$(SYFT) IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' VERSION=$(VERSION) \
 		SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./scripts/image-test $(IMAGE_BUILD_ARGS)
 
-# Release archives and .deb/.rpm packages (.goreleaser.yaml) into dist/.
-# release-snapshot builds every platform from the current commit and
-# publishes nothing; package-test, run by CI, then checks them and installs
-# the .deb on this machine, as root (scripts/package-test).
+# Release archives with their SBOMs and .deb/.rpm packages (.goreleaser.yaml)
+# into dist/. release-snapshot builds every platform from the current commit
+# and publishes nothing; package-test, run by CI, then checks them and
+# installs the .deb on this machine, as root (scripts/package-test).
 .PHONY: release-snapshot package-test
 
 # GoReleaser asks git for the remote's URL and, in a clone without a remote,
@@ -285,20 +298,22 @@ image-test: $(STRIPE_MOCK)
 NO_REMOTE_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
 	GIT_CONFIG_KEY_0=remote.origin.url \
 	GIT_CONFIG_VALUE_0=https://github.com/stripe-exporter/stripe_exporter.git)
+# GoReleaser runs syft from PATH for the SBOMs: the pinned one comes first.
+RELEASE_ENV = $(NO_REMOTE_ENV) PATH="$(dir $(SYFT)):$$PATH"
 
-release-snapshot: $(GORELEASER)
-	$(NO_REMOTE_ENV) $(GORELEASER) release --snapshot --clean
+release-snapshot: $(GORELEASER) $(SYFT)
+	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean
 
 # CI's check builds for linux/amd64 only: the five other targets would add
 # about 15 CPU-minutes to a cold CI run (docs/performance.md).
 PACKAGE_TEST_TARGETS := -e 's/^    goos: \[linux, darwin, windows\]$$/    goos: [linux]/' \
 	-e 's/^    goarch: \[amd64, arm64\]$$/    goarch: [amd64]/'
 
-package-test: $(GORELEASER) $(STRIPE_MOCK)
+package-test: $(GORELEASER) $(SYFT) $(STRIPE_MOCK)
 	@sed $(PACKAGE_TEST_TARGETS) .goreleaser.yaml >.goreleaser.package-test.yaml
 	@grep -qx '    goos: \[linux\]' .goreleaser.package-test.yaml && \
 		grep -qx '    goarch: \[amd64\]' .goreleaser.package-test.yaml || \
 		{ echo "package-test: cannot find the targets in .goreleaser.yaml"; rm -f .goreleaser.package-test.yaml; exit 1; }
-	$(NO_REMOTE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml; \
+	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml; \
 		status=$$?; rm -f .goreleaser.package-test.yaml; exit $$status
 	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/package-test
