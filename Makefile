@@ -241,7 +241,7 @@ demo: build $(STRIPE_MOCK)
 	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/demo
 
 clean:
-	rm -rf .tools stripe_exporter dist
+	rm -rf .tools stripe_exporter dist dist-image
 
 # Container image (Dockerfile). `make image` builds it with buildah from the
 # real bases (docker.io/library/golang, gcr.io/distroless/static-debian12,
@@ -259,8 +259,9 @@ clean:
 IMAGE ?= stripe_exporter
 IMAGE_TAG ?= $(VERSION)
 IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
-# Where `make image` writes each platform image's SBOM (scripts/build-image).
-IMAGE_SBOM_DIR ?= dist
+# Where `make image` writes each platform image's SBOM (scripts/build-image):
+# not dist/, which GoReleaser empties and whose files checksums.txt lists.
+IMAGE_SBOM_DIR ?= dist-image
 IMAGE_ISOLATION ?= chroot
 IMAGE_BUILD_ARGS = \
 	--timestamp $(SOURCE_DATE_EPOCH) \
