@@ -281,7 +281,7 @@ image: $(SYFT)
 		echo ">> installing buildah from Debian"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null; }
-	IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' SYFT=$(SYFT) IMAGE_SBOM_DIR=$(IMAGE_SBOM_DIR) \
+	IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' SYFT=$(SYFT) IMAGE_SBOM_DIR=$(IMAGE_SBOM_DIR) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
 		./scripts/build-image $(IMAGE):$(IMAGE_TAG) --isolation $(IMAGE_ISOLATION) $(IMAGE_BUILD_ARGS)
 
 image-test: $(STRIPE_MOCK) $(SYFT)
@@ -299,8 +299,8 @@ image-test: $(STRIPE_MOCK) $(SYFT)
 NO_REMOTE_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 \
 	GIT_CONFIG_KEY_0=remote.origin.url \
 	GIT_CONFIG_VALUE_0=https://github.com/stripe-exporter/stripe_exporter.git)
-# GoReleaser runs syft from PATH for the SBOMs: the pinned one comes first.
-RELEASE_ENV = $(NO_REMOTE_ENV) PATH="$(dir $(SYFT)):$$PATH"
+# scripts/sbom, which GoReleaser runs for the SBOMs, takes the pinned syft.
+RELEASE_ENV = $(NO_REMOTE_ENV) SYFT=$(SYFT)
 
 release-snapshot: $(GORELEASER) $(SYFT)
 	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean

@@ -115,8 +115,9 @@ func TestREADMEMetricsMatchCode(t *testing.T) {
 	}
 }
 
-// TestDocsNameGoModsGo: the README and CONTRIBUTING.md tell users which Go
-// to export; it must be the one go.mod requires.
+// TestDocsNameGoModsGo: the README, CONTRIBUTING.md and the reproducible
+// builds' page tell users which Go to export; it must be the one go.mod
+// requires.
 func TestDocsNameGoModsGo(t *testing.T) {
 	mod, err := os.ReadFile("go.mod")
 	if err != nil {
@@ -128,7 +129,7 @@ func TestDocsNameGoModsGo(t *testing.T) {
 	}
 	want := string(m[1])
 	mention := regexp.MustCompile(`GOTOOLCHAIN=go(\d+\.\d+\.\d+)|builds\s+with\s+Go\s+(\d+\.\d+\.\d+)`)
-	for _, doc := range []string{"README.md", "CONTRIBUTING.md"} {
+	for _, doc := range []string{"README.md", "CONTRIBUTING.md", "docs/reproducible-builds.md"} {
 		b, err := os.ReadFile(doc)
 		if err != nil {
 			t.Fatal(err)
