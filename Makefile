@@ -305,7 +305,8 @@ RELEASE_ENV = $(NO_REMOTE_ENV) SYFT=$(SYFT)
 release-snapshot: $(GORELEASER) $(SYFT)
 	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean
 
-# CI's check builds for linux/amd64 only: the five other targets would add
+# It builds twice, and scripts/package-test checks the second build is the
+# same as the first. CI's check builds for linux/amd64 only: the five other targets would add
 # about 15 CPU-minutes to a cold CI run (docs/performance.md).
 PACKAGE_TEST_TARGETS := -e 's/^    goos: \[linux, darwin, windows\]$$/    goos: [linux]/' \
 	-e 's/^    goarch: \[amd64, arm64\]$$/    goarch: [amd64]/'
@@ -315,6 +316,9 @@ package-test: $(GORELEASER) $(SYFT) $(STRIPE_MOCK)
 	@grep -qx '    goos: \[linux\]' .goreleaser.package-test.yaml && \
 		grep -qx '    goarch: \[amd64\]' .goreleaser.package-test.yaml || \
 		{ echo "package-test: cannot find the targets in .goreleaser.yaml"; rm -f .goreleaser.package-test.yaml; exit 1; }
-	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml; \
+	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml && \
+		cp dist/checksums.txt .package-test-first-checksums.txt && \
+		$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean --config .goreleaser.package-test.yaml; \
 		status=$$?; rm -f .goreleaser.package-test.yaml; exit $$status
-	STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/package-test
+	FIRST_CHECKSUMS=.package-test-first-checksums.txt STRIPE_MOCK=$(STRIPE_MOCK) ./scripts/package-test; \
+		status=$$?; rm -f .package-test-first-checksums.txt; exit $$status
