@@ -17,7 +17,7 @@
 # static-debian12:nonroot as of 26 August to 9 October 2026, both taken on
 # 2 December 2026 from public Dockerfiles that pin them (no registry could be
 # asked, and none of them pinned a golang:1.27.3 yet). How to update them:
-# README.md, Container.
+# docs/container.md.
 ARG GO_IMAGE=docker.io/library/golang:1.27.2-bookworm@sha256:5cf287a799e6b94384bad13d16b14904c531f51ba65792237e122ce42b392f61
 ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 
