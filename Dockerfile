@@ -42,8 +42,9 @@ ARG TARGETARCH
 # The module and build caches are cache mounts, kept by the builder between
 # builds and never in the image, so a rebuild compiles only what changed;
 # the binary is the same either way. GOTOOLCHAIN=auto (the golang image sets
-# local) builds with the Go that go.mod names when the base's is older: the go
-# command fetches it from GOPROXY and checks it against the checksum database.
+# local) builds with the Go of go.mod's toolchain line when the base's is
+# older: the go command fetches it from GOPROXY and checks it against the
+# checksum database.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
 	CGO_ENABLED=0 GOTOOLCHAIN=auto GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
 	go build -trimpath -buildvcs=false -o /out/stripe_exporter \

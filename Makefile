@@ -1,9 +1,11 @@
-# Every go command here runs the Go that go.mod names, which the go command
-# fetches once from the module proxy when the machine's Go is another: one Go
-# for every build keeps the release binaries reproducible and free of the
-# standard library's known vulnerabilities (`make vulncheck`). Override it on
-# the command line (`make GOTOOLCHAIN=go1.27.4 ...`), not in the environment.
-export GOTOOLCHAIN := go$(shell sed -n 's/^go //p' go.mod)
+# Every go command here runs the Go of go.mod's toolchain line, which the go
+# command fetches once from the module proxy when the machine's Go is another:
+# one Go for every build keeps the release binaries reproducible and free of
+# the standard library's known vulnerabilities (`make vulncheck`). The go line
+# stays older, so that a plain `go vet` or `go test` also runs on a machine
+# whose Go is set to GOTOOLCHAIN=local. Override it on the command line
+# (`make GOTOOLCHAIN=go1.27.4 ...`), not in the environment.
+export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
 
 # Pinned versions of the tools the tests use. `make tools` installs them with
 # the Go toolchain into a folder per version under .tools, so a fresh machine
@@ -25,7 +27,7 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 
 STRIPE_MOCK := $(CURDIR)/.tools/stripe-mock-$(STRIPE_MOCK_VERSION)/stripe-mock
 # staticcheck and govulncheck read the code with the Go they were built with,
-# which must be at least go.mod's: their folders name that Go too, so that a
+# which must be at least the code's: their folders name that Go too, so that a
 # change of Go installs them again.
 STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)-$(GOTOOLCHAIN)/staticcheck
 GOVULNCHECK := $(CURDIR)/.tools/govulncheck-$(GOVULNCHECK_VERSION)-$(GOTOOLCHAIN)/govulncheck

@@ -1,6 +1,8 @@
 module github.com/stripe-exporter/stripe_exporter
 
-go 1.27.3
+go 1.26.0
+
+toolchain go1.27.3
 
 require (
 	github.com/alecthomas/kingpin/v2 v2.4.0

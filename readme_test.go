@@ -116,16 +116,16 @@ func TestREADMEMetricsMatchCode(t *testing.T) {
 }
 
 // TestDocsNameGoModsGo: the README, CONTRIBUTING.md and the reproducible
-// builds' page tell users which Go to export; it must be the one go.mod
-// requires.
+// builds' page tell users which Go to export; it must be the one of
+// go.mod's toolchain line.
 func TestDocsNameGoModsGo(t *testing.T) {
 	mod, err := os.ReadFile("go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod)
+	m := regexp.MustCompile(`(?m)^toolchain go(\S+)$`).FindSubmatch(mod)
 	if m == nil {
-		t.Fatal("go.mod has no go line")
+		t.Fatal("go.mod has no toolchain line")
 	}
 	want := string(m[1])
 	mention := regexp.MustCompile(`GOTOOLCHAIN=go(\d+\.\d+\.\d+)|builds\s+with\s+Go\s+(\d+\.\d+\.\d+)`)
@@ -140,7 +140,7 @@ func TestDocsNameGoModsGo(t *testing.T) {
 		}
 		for _, f := range found {
 			if got := f[1] + f[2]; got != want {
-				t.Errorf("%s names Go %s (%q); go.mod requires %s", doc, got, f[0], want)
+				t.Errorf("%s names Go %s (%q); go.mod's toolchain is %s", doc, got, f[0], want)
 			}
 		}
 	}
