@@ -648,20 +648,20 @@ func (c *APIClient) newError(endpoint string, resp *response, err error) *Error 
 	e := &Error{Endpoint: endpoint, Status: resp.status, RequestID: resp.requestID}
 	var se *sdk.Error
 	if errors.As(err, &se) {
-		e.Type = cut(c.secret.withhold("error type", string(se.Type)))
-		e.Code = cut(c.secret.withhold("error code", string(se.Code)))
-		e.Message = cut(c.secret.withhold("error message", se.Msg))
+		e.Type = c.answerText("error type", string(se.Type))
+		e.Code = c.answerText("error code", string(se.Code))
+		e.Message = c.answerText("error message", se.Msg)
 		if se.RequestID != "" {
 			e.RequestID = se.RequestID
 		}
 	} else {
-		msg := cut(c.secret.withhold("error", bodySample.ReplaceAllString(err.Error(), "): ")))
+		msg := c.answerText("error", bodySample.ReplaceAllString(err.Error(), "): "))
 		if fix := permanentFailure(err); fix != "" {
 			msg = fix + ": " + msg
 		}
 		e.Err = redactedError{msg: msg, err: err}
 	}
-	e.RequestID = cut(c.secret.withhold("request ID", e.RequestID))
+	e.RequestID = c.answerText("request ID", e.RequestID)
 	// Fields that each hold too little of the key may hold enough side
 	// by side, where the error's text joins them. The placeholders of
 	// fields already withheld are left out of that text: their own words
@@ -694,8 +694,15 @@ func (c *APIClient) newError(endpoint string, resp *response, err error) *Error 
 // text goes into log lines.
 const maxErrorField = 512
 
+// answerText is s, a field of an answer, as an error shows it: withheld
+// whole if it holds the key, then cut. Cutting after withholding cannot
+// reveal the key.
+func (c *APIClient) answerText(field, s string) string {
+	return cut(c.secret.withhold(field, s))
+}
+
 // cut shortens s to maxErrorField bytes, on a character boundary, and says
-// how much was left out. Cutting after withholding the key cannot reveal it.
+// how much was left out.
 func cut(s string) string {
 	if len(s) <= maxErrorField {
 		return s
